@@ -1,0 +1,33 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path
+
+from . import views
+
+# The admin logs in through allauth, so staff pass the second factor there too.
+admin.site.login = login_required(admin.site.login)
+admin.site.site_header = "Azure Acceleration League"
+
+league_patterns = (
+    [
+        path("", views.home, name="home"),
+        path("rules/", views.rules, name="rules"),
+        path("language/", views.set_language, name="set-language"),
+        path("staff/", views.staff_home, name="staff-home"),
+        path("staff/seasons/", views.staff_season_list, name="staff-seasons"),
+        path("staff/seasons/<int:pk>/copy/", views.staff_season_copy, name="staff-season-copy"),
+        path(
+            "staff/seasons/<int:pk>/activate/",
+            views.staff_season_activate,
+            name="staff-season-activate",
+        ),
+    ],
+    "league",
+)
+
+urlpatterns = [
+    path("", include(league_patterns)),
+    path("", include("partners.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]

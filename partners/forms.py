@@ -1,0 +1,81 @@
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from league.models import League
+
+from .models import Partner
+
+PARTNER_ID_RE = re.compile(r"^\d{4,12}$")
+
+
+class RegistrationForm(forms.ModelForm):
+    employer_approval = forms.BooleanField(
+        label=_("I confirm that my employer has approved this registration (terms 1)."),
+        required=True,
+    )
+    terms_accepted = forms.BooleanField(
+        label=_("I accept the terms of participation of the Azure Acceleration League."),
+        required=True,
+    )
+    privacy_accepted = forms.BooleanField(
+        label=_(
+            "I agree that our data is stored and processed to run the league, and that the "
+            "number of new end customers and the points are published under a pseudonym "
+            "(terms 3.1 and 3.2)."
+        ),
+        required=True,
+    )
+
+    class Meta:
+        model = Partner
+        fields = [
+            "name",
+            "customer_number",
+            "partner_id",
+            "street",
+            "postal_code",
+            "city",
+            "country",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+        ]
+        help_texts = {
+            "partner_id": _("The MPN ID of your company in Partner Center (digits only)."),
+            "customer_number": _("Your customer number at Ingram Micro (Xvantage)."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("street", "postal_code", "city", "contact_name", "contact_email"):
+            self.fields[name].required = True
+
+    def clean_partner_id(self):
+        value = self.cleaned_data["partner_id"].strip()
+        if not PARTNER_ID_RE.match(value):
+            raise forms.ValidationError(_("A Microsoft partner ID has 4 to 12 digits."))
+        return value
+
+    def clean_country(self):
+        value = self.cleaned_data["country"].strip().upper()
+        if not re.fullmatch(r"[A-Z]{2}", value):
+            raise forms.ValidationError(_("Please give the two-letter country code, e.g. DE."))
+        return value
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Colleague's e-mail address"))
+
+
+class ApproveForm(forms.Form):
+    league = forms.ModelChoiceField(queryset=League.objects.none(), label=_("League"))
+
+    def __init__(self, *args, season, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["league"].queryset = season.leagues.all()
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))

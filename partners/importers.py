@@ -1,0 +1,190 @@
+"""`import_partners`: approved partners of the current season from a CSV (SPEC section 7).
+
+All or nothing: every row is checked first; one bad row refuses the whole file with its line
+number, and nothing changes. Running the same file again changes nothing.
+"""
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from league.errors import DomainError
+from league.models import League, Season
+
+from .models import Partner
+from .services import _assign_pseudonym
+
+COLUMNS = ("partner_id", "name", "customer_number", "league", "contact_email")
+PARTNER_ID_RE = re.compile(r"^\d{4,12}$")
+MAX_ERRORS_SHOWN = 100
+
+
+@dataclass(frozen=True)
+class PartnerRow:
+    line: int
+    partner_id: str
+    name: str
+    customer_number: str
+    league: str
+    contact_email: str
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    leagues_created: list[str] = field(default_factory=list)
+
+
+class ImportFileError(DomainError):
+    def __init__(self, errors: list[str], total: int):
+        self.errors = errors
+        self.total = total
+        shown = "; ".join(errors[:3])
+        more = f" (+{total - 3} more)" if total > 3 else ""
+        super().__init__(f"{total} error(s), nothing imported: {shown}{more}")
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError([f"line 1: the file is not UTF-8 ({exc.reason})"], 1) from exc
+
+
+def parse_partner_rows(raw: bytes) -> list[PartnerRow]:
+    text = _decode(raw)
+    if not text.strip():
+        raise ImportFileError(["line 1: the file is empty"], 1)
+    first_line = text.splitlines()[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header = [h.strip().lower() for h in next(reader)]
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise ImportFileError(
+            [f"line 1: missing column(s) {', '.join(missing)}; expected {','.join(COLUMNS)}"], 1
+        )
+    index = {c: header.index(c) for c in COLUMNS}
+    rows: list[PartnerRow] = []
+    errors: list[str] = []
+    seen: dict[str, int] = {}
+    for values in reader:
+        line = reader.line_num
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) < len(header):
+            errors.append(f"line {line}: {len(values)} fields, expected {len(header)}")
+            continue
+        row = PartnerRow(line=line, **{c: values[index[c]].strip() for c in COLUMNS})
+        row_errors = []
+        if not PARTNER_ID_RE.match(row.partner_id):
+            row_errors.append(
+                f"line {line}: column partner_id: {row.partner_id!r} is not a Microsoft partner "
+                "ID (4 to 12 digits)"
+            )
+        elif row.partner_id in seen:
+            row_errors.append(
+                f"line {line}: column partner_id: {row.partner_id} appears already on line "
+                f"{seen[row.partner_id]}"
+            )
+        for column in ("name", "customer_number", "league"):
+            if not getattr(row, column):
+                row_errors.append(f"line {line}: column {column}: empty")
+        try:
+            validate_email(row.contact_email)
+        except ValidationError:
+            row_errors.append(
+                f"line {line}: column contact_email: {row.contact_email!r} is not an e-mail address"
+            )
+        if row_errors:
+            errors.extend(row_errors)
+        else:
+            seen[row.partner_id] = line
+            rows.append(row)
+    if errors:
+        raise ImportFileError(errors[:MAX_ERRORS_SHOWN], len(errors))
+    if not rows:
+        raise ImportFileError(["line 2: the file has a header but no partners"], 1)
+    return rows
+
+
+def partners_import(*, raw: bytes, season: Season | None = None) -> ImportResult:
+    season = season or Season.objects.current()
+    if season is None:
+        raise DomainError("There is no season; create one first.")
+    rows = parse_partner_rows(raw)
+    result = ImportResult()
+    with transaction.atomic():
+        existing = {
+            p.partner_id: p
+            for p in Partner.objects.select_for_update()
+            .filter(season=season, partner_id__in=[r.partner_id for r in rows])
+            .exclude(status=Partner.Status.REJECTED)
+        }
+        errors = [
+            f"line {r.line}: partner {r.partner_id} is {existing[r.partner_id].status}; "
+            "the import does not bring it back"
+            for r in rows
+            if r.partner_id in existing
+            and existing[r.partner_id].status
+            in (Partner.Status.WITHDRAWN, Partner.Status.DISQUALIFIED)
+        ]
+        if errors:
+            raise ImportFileError(errors[:MAX_ERRORS_SHOWN], len(errors))
+        leagues = {league.name.casefold(): league for league in season.leagues.all()}
+        for row in rows:
+            league = leagues.get(row.league.casefold())
+            if league is None:
+                league = League.objects.create(
+                    season=season,
+                    name=row.league,
+                    slug=_free_slug(season, row.league),
+                    position=len(leagues),
+                )
+                leagues[row.league.casefold()] = league
+                result.leagues_created.append(row.league)
+            partner = existing.get(row.partner_id)
+            wanted = {
+                "name": row.name,
+                "customer_number": row.customer_number,
+                "league": league,
+                "contact_email": row.contact_email.lower(),
+                "status": Partner.Status.APPROVED,
+            }
+            if partner is None:
+                partner = Partner(season=season, partner_id=row.partner_id, **wanted)
+                partner.reviewed_at = timezone.now()
+                _assign_pseudonym(partner)
+                partner.save()
+                result.created += 1
+                continue
+            changed = [k for k, v in wanted.items() if getattr(partner, k) != v]
+            if not changed:
+                result.unchanged += 1
+                continue
+            for k in changed:
+                setattr(partner, k, wanted[k])
+            if partner.pseudonym_number is None:
+                _assign_pseudonym(partner)
+            if "status" in changed:
+                partner.reviewed_at = timezone.now()
+            partner.save()
+            result.updated += 1
+    return result
+
+
+def _free_slug(season: Season, name: str) -> str:
+    base = slugify(name) or "liga"
+    slug, n = base, 2
+    while League.objects.filter(season=season, slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
