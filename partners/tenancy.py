@@ -12,6 +12,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 
 from league.models import Season
@@ -43,7 +44,9 @@ def partner_view(model: type[Model] | None = None, admin_only: bool = False, app
     """Decorate a view that shows or changes one company's data.
 
     The view receives `membership` (with `.partner`) after `request`. Anonymous users go to the
-    login page; users without a company go to registration; `admin_only` views answer 403 to
+    login page; users without a company go to registration. With `model`, the URL's `pk` must name
+    an object of the request's company, else 404 — checked before anything else, so a colleague
+    and an outsider learn nothing about foreign objects. `admin_only` views answer 403 to
     colleagues; `approved` views need an approved company.
     """
 
@@ -55,6 +58,11 @@ def partner_view(model: type[Model] | None = None, admin_only: bool = False, app
             membership = membership_for(request.user)
             if membership is None:
                 return redirect("partners:register")
+            if model is not None and not model._default_manager.filter(
+                pk=kwargs.get("pk"), partner=membership.partner
+            ).exists():
+                # Another company's object (or none at all): the same answer for both.
+                raise Http404
             if admin_only and not membership.is_admin:
                 raise PermissionDenied
             if approved and membership.partner.status != Partner.Status.APPROVED:

@@ -1,0 +1,116 @@
+from datetime import date, timedelta
+
+import factory
+from allauth.account.models import EmailAddress
+from django.utils import timezone
+
+from challenges.catalogue import CATALOGUE
+from challenges.models import Challenge
+from league.models import League, Season
+from partners.models import Invitation, Membership, Partner, User
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+
+    @factory.post_generation
+    def verified(self, create, extracted, **kwargs):
+        if create and extracted is not False:
+            EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+        if create:
+            self.save()
+
+
+class SeasonFactory(factory.django.DjangoModelFactory):
+    """An open season: started recently, registration still possible, marked current."""
+
+    class Meta:
+        model = Season
+        skip_postgeneration_save = True
+
+    slug = factory.Sequence(lambda n: f"s{n}")
+    name = factory.Sequence(lambda n: f"Season {n}")
+    start_date = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=30))
+    end_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=240))
+    registration_deadline = factory.LazyFunction(
+        lambda: timezone.localdate() + timedelta(days=10)
+    )
+    is_active = True
+
+    @factory.post_generation
+    def catalogue(self, create, extracted, **kwargs):
+        if create and extracted is not False:
+            Challenge.objects.bulk_create(
+                Challenge(season=self, position=i, **spec.__dict__)
+                for i, spec in enumerate(CATALOGUE)
+            )
+
+
+class LeagueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = League
+
+    season = factory.SubFactory(SeasonFactory)
+    name = factory.Sequence(lambda n: f"Liga {n}")
+    slug = factory.Sequence(lambda n: f"liga-{n}")
+    criterion = "Nach Azure-Umsatz im Vorjahr."
+
+
+class PartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Partner
+
+    season = factory.SubFactory(SeasonFactory)
+    league = factory.LazyAttribute(
+        lambda o: o.season.leagues.first() or LeagueFactory(season=o.season)
+    )
+    status = Partner.Status.APPROVED
+    name = factory.Sequence(lambda n: f"Reseller {n} GmbH")
+    customer_number = factory.Sequence(lambda n: f"DE{10000 + n}")
+    partner_id = factory.Sequence(lambda n: str(5_000_000 + n))
+    street = "Hauptstraße 1"
+    postal_code = "80331"
+    city = "München"
+    contact_name = "Erika Mustermann"
+    contact_email = factory.Sequence(lambda n: f"contact{n}@example.com")
+    pseudonym_number = factory.Sequence(lambda n: 500 + n)
+    employer_approval_at = factory.LazyFunction(timezone.now)
+    terms_accepted_at = factory.LazyFunction(timezone.now)
+    privacy_accepted_at = factory.LazyFunction(timezone.now)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    partner = factory.SubFactory(PartnerFactory)
+    season = factory.SelfAttribute("partner.season")
+    role = Membership.Role.ADMIN
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invitation
+
+    partner = factory.SubFactory(PartnerFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.com")
+
+
+def past_season(**kwargs) -> Season:
+    """A current season whose registration deadline has passed."""
+    today = timezone.localdate()
+    defaults = {
+        "start_date": today - timedelta(days=60),
+        "end_date": today + timedelta(days=200),
+        "registration_deadline": today - timedelta(days=61),
+    }
+    return SeasonFactory(**{**defaults, **kwargs})
+
+
+__all__ = ["date"]
