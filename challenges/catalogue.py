@@ -80,8 +80,7 @@ CATALOGUE: tuple[ChallengeSpec, ...] = (
         200,
         "recurring",
         "per_customer",
-        "Einmal pro Endkunde; der Endkunde muss neu in Azure sein (kein Verbrauch vor der "
-        "Saison).",
+        "Einmal pro Endkunde; der Endkunde muss neu in Azure sein (kein Verbrauch vor der Saison).",
         "Once per end customer; the end customer must be new to Azure (no consumption before the "
         "season).",
     ),

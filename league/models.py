@@ -25,34 +25,50 @@ class Season(models.Model):
 
     # Caps and rates (SPEC section 5); money in EUR unless the name says otherwise.
     new_customer_cap_eur = models.DecimalField(
-        _("credit cap per new end customer (EUR)"), max_digits=12, decimal_places=2,
+        _("credit cap per new end customer (EUR)"),
+        max_digits=12,
+        decimal_places=2,
         default=Decimal("10000"),
     )
     new_customer_partner_cap_eur = models.DecimalField(
-        _("new-customer credit cap per partner (EUR)"), max_digits=12, decimal_places=2,
+        _("new-customer credit cap per partner (EUR)"),
+        max_digits=12,
+        decimal_places=2,
         default=Decimal("30000"),
     )
     workload_cap_eur = models.DecimalField(
-        _("credit cap per new workload (EUR)"), max_digits=12, decimal_places=2,
+        _("credit cap per new workload (EUR)"),
+        max_digits=12,
+        decimal_places=2,
         default=Decimal("20000"),
     )
     workload_partner_cap_eur = models.DecimalField(
-        _("workload credit cap per partner (EUR)"), max_digits=12, decimal_places=2,
+        _("workload credit cap per partner (EUR)"),
+        max_digits=12,
+        decimal_places=2,
         default=Decimal("60000"),
     )
     points_cap_eur = models.DecimalField(
-        _("training value cap per partner (EUR)"), max_digits=12, decimal_places=2,
+        _("training value cap per partner (EUR)"),
+        max_digits=12,
+        decimal_places=2,
         default=Decimal("10000"),
     )
     eur_per_point = models.DecimalField(
         _("EUR per point"), max_digits=8, decimal_places=4, default=Decimal("1.00")
     )
     existing_customer_min_usd = models.DecimalField(
-        _("existing-customer threshold (USD per month)"), max_digits=12, decimal_places=2,
+        _("existing-customer threshold (USD per month)"),
+        max_digits=12,
+        decimal_places=2,
         default=Decimal("100"),
     )
     usd_per_eur = models.DecimalField(
-        _("USD per EUR"), max_digits=10, decimal_places=6, null=True, blank=True,
+        _("USD per EUR"),
+        max_digits=10,
+        decimal_places=6,
+        null=True,
+        blank=True,
         help_text=_("Exchange rate for the existing-customer test when a file has no USD total."),
     )
     academy_seats = models.PositiveSmallIntegerField(_("academy seats per partner"), default=3)

@@ -23,7 +23,9 @@ def season_copy(
         raise DomainError(_("The season must end after it starts."))
     with transaction.atomic():
         if Season.objects.filter(slug=slug).exists():
-            raise DomainError(_("A season with the slug “%(slug)s” exists already.") % {"slug": slug})
+            raise DomainError(
+                _("A season with the slug “%(slug)s” exists already.") % {"slug": slug}
+            )
         season = Season.objects.create(
             slug=slug,
             name=name,

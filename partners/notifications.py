@@ -1,4 +1,4 @@
-"""E-mails to people, rendered in the recipient's language and sent by a Celery task after commit."""
+"""E-mails to people, in the recipient's language, sent by a Celery task after commit."""
 
 from django.conf import settings
 from django.db import transaction

@@ -37,14 +37,23 @@ def _check_partner_id_free(season: Season, partner_id: str, exclude_pk: int | No
         taken = taken.exclude(pk=exclude_pk)
     if taken.exists():
         raise DomainError(
-            _("A company with the Microsoft partner ID %(id)s is already registered for this season.")
+            _(
+                "A company with the Microsoft partner ID %(id)s is already registered for this "
+                "season."
+            )
             % {"id": partner_id}
         )
 
 
 def partner_register(
-    *, user: User, season: Season, data: RegistrationData, employer_approval: bool,
-    terms_accepted: bool, privacy_accepted: bool, today=None,
+    *,
+    user: User,
+    season: Season,
+    data: RegistrationData,
+    employer_approval: bool,
+    terms_accepted: bool,
+    privacy_accepted: bool,
+    today=None,
 ) -> Partner:
     """A user registers a company for `season`; the user becomes its admin (terms 1 and 3.1)."""
     if not season.registration_open(today):
@@ -54,7 +63,10 @@ def partner_register(
         )
     if not (employer_approval and terms_accepted and privacy_accepted):
         raise DomainError(
-            _("Please confirm your employer's approval and accept the terms and the data processing.")
+            _(
+                "Please confirm your employer's approval and accept the terms and the data "
+                "processing."
+            )
         )
     now = timezone.now()
     try:
@@ -83,8 +95,9 @@ def _assign_pseudonym(partner: Partner) -> None:
     # The season row lock serialises draws, the unique constraint is the last guard.
     Season.objects.select_for_update().get(pk=partner.season_id)
     used = set(
-        Partner.objects.filter(season_id=partner.season_id, pseudonym_number__isnull=False)
-        .values_list("pseudonym_number", flat=True)
+        Partner.objects.filter(
+            season_id=partner.season_id, pseudonym_number__isnull=False
+        ).values_list("pseudonym_number", flat=True)
     )
     partner.pseudonym_number = pseudonym_draw(used)
 
@@ -165,8 +178,12 @@ def invitation_create(*, membership: Membership, email: str, base_url: str) -> I
     email_send(
         to=email,
         template="partners/email/invitation",
-        context={"invitation": invitation, "partner": partner, "url": url,
-                 "inviter": membership.user},
+        context={
+            "invitation": invitation,
+            "partner": partner,
+            "url": url,
+            "inviter": membership.user,
+        },
         language=membership.user.language,
     )
     return invitation
@@ -174,8 +191,8 @@ def invitation_create(*, membership: Membership, email: str, base_url: str) -> I
 
 def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     with transaction.atomic():
-        invitation = Invitation.objects.select_for_update().select_related("partner").get(
-            pk=invitation.pk
+        invitation = (
+            Invitation.objects.select_for_update().select_related("partner").get(pk=invitation.pk)
         )
         if invitation.accepted_by_id == user.pk:
             return Membership.objects.get(user=user, partner=invitation.partner)

@@ -58,9 +58,12 @@ def partner_view(model: type[Model] | None = None, admin_only: bool = False, app
             membership = membership_for(request.user)
             if membership is None:
                 return redirect("partners:register")
-            if model is not None and not model._default_manager.filter(
-                pk=kwargs.get("pk"), partner=membership.partner
-            ).exists():
+            if (
+                model is not None
+                and not model._default_manager.filter(
+                    pk=kwargs.get("pk"), partner=membership.partner
+                ).exists()
+            ):
                 # Another company's object (or none at all): the same answer for both.
                 raise Http404
             if admin_only and not membership.is_admin:

@@ -9,9 +9,7 @@ urlpatterns = [
     path("company/register/", views.register, name="register"),
     path("company/members/", views.members, name="members"),
     path("company/members/<int:pk>/remove/", views.member_remove, name="member-remove"),
-    path(
-        "company/invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation-revoke"
-    ),
+    path("company/invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation-revoke"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
     path("staff/registrations/", views.staff_registration_list, name="staff-registrations"),
     path(

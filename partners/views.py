@@ -42,7 +42,9 @@ def register(request):
         return render(request, "partners/register_closed.html", {"season": season}, status=403)
     form = RegistrationForm(request.POST or None, initial={"contact_email": request.user.email})
     if request.method == "POST" and form.is_valid():
-        data = services.RegistrationData(**{f: form.cleaned_data[f] for f in RegistrationForm.Meta.fields})
+        data = services.RegistrationData(
+            **{f: form.cleaned_data[f] for f in RegistrationForm.Meta.fields}
+        )
         try:
             services.partner_register(
                 user=request.user,
@@ -89,9 +91,11 @@ def members(request, membership):
             "membership": membership,
             "members": partner.memberships.select_related("user"),
             "invitations": [
-                i for i in partner.invitations.filter(
+                i
+                for i in partner.invitations.filter(
                     accepted_at__isnull=True, revoked_at__isnull=True
-                ) if i.is_open
+                )
+                if i.is_open
             ],
             "form": form,
         },
@@ -188,7 +192,8 @@ def staff_registration_detail(request, pk):
                 approve_form = ApproveForm(request.POST, season=partner.season)
                 if approve_form.is_valid():
                     partner = services.partner_approve(
-                        partner=partner, reviewer=request.user,
+                        partner=partner,
+                        reviewer=request.user,
                         league=approve_form.cleaned_data["league"],
                     )
                     messages.success(
@@ -201,7 +206,8 @@ def staff_registration_detail(request, pk):
                 reject_form = RejectForm(request.POST)
                 if reject_form.is_valid():
                     services.partner_reject(
-                        partner=partner, reviewer=request.user,
+                        partner=partner,
+                        reviewer=request.user,
                         reason=reject_form.cleaned_data["reason"],
                     )
                     messages.success(request, _("The registration was rejected."))

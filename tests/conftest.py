@@ -38,8 +38,10 @@ def season(db):
 
 @pytest.fixture
 def leagues(season):
-    return [LeagueFactory(season=season, name="Einsteiger-Liga"),
-            LeagueFactory(season=season, name="Profi-Liga")]
+    return [
+        LeagueFactory(season=season, name="Einsteiger-Liga"),
+        LeagueFactory(season=season, name="Profi-Liga"),
+    ]
 
 
 @pytest.fixture
@@ -55,7 +57,8 @@ def company_c(season, leagues):
 @pytest.fixture
 def alice(company_a):
     return MembershipFactory(
-        partner=company_a, user=UserFactory(email="alice@alpha.example"),
+        partner=company_a,
+        user=UserFactory(email="alice@alpha.example"),
         role=Membership.Role.ADMIN,
     ).user
 
@@ -63,7 +66,8 @@ def alice(company_a):
 @pytest.fixture
 def bob(company_a):
     return MembershipFactory(
-        partner=company_a, user=UserFactory(email="bob@alpha.example"),
+        partner=company_a,
+        user=UserFactory(email="bob@alpha.example"),
         role=Membership.Role.MEMBER,
     ).user
 
@@ -71,7 +75,8 @@ def bob(company_a):
 @pytest.fixture
 def charlie(company_c):
     return MembershipFactory(
-        partner=company_c, user=UserFactory(email="charlie@charlie.example"),
+        partner=company_c,
+        user=UserFactory(email="charlie@charlie.example"),
         role=Membership.Role.ADMIN,
     ).user
 
@@ -98,9 +103,7 @@ def staff_client(staff_user, season, settings):
     """A staff user logged in through the real allauth flow: password, then the TOTP code."""
     settings.ACCOUNT_RATE_LIMITS = False
     client = Client()
-    response = client.post(
-        "/accounts/login/", {"login": staff_user.email, "password": PASSWORD}
-    )
+    response = client.post("/accounts/login/", {"login": staff_user.email, "password": PASSWORD})
     assert response.status_code == 302 and "/2fa/authenticate" in response["Location"]
     response = client.post(response["Location"], {"code": totp_code()})
     assert response.status_code == 302, response.content[:500]

@@ -37,9 +37,7 @@ class SeasonFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Season {n}")
     start_date = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=30))
     end_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=240))
-    registration_deadline = factory.LazyFunction(
-        lambda: timezone.localdate() + timedelta(days=10)
-    )
+    registration_deadline = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=10))
     is_active = True
 
     @factory.post_generation

@@ -68,8 +68,9 @@ def test_partner_home_shows_company_pseudonym_and_league(alice, company_a):
 def test_pending_partner_sees_the_pending_state(season):
     from tests.factories import MembershipFactory
 
-    member = MembershipFactory(partner=PartnerFactory(season=season, status="pending",
-                                                      pseudonym_number=None, league=None))
+    member = MembershipFactory(
+        partner=PartnerFactory(season=season, status="pending", pseudonym_number=None, league=None)
+    )
     response = client_for(member.user).get("/company/")
     assert response.context["partner"].status == "pending"
     page = response.content.decode()
@@ -81,9 +82,14 @@ def test_pending_partner_sees_the_pending_state(season):
 @pytest.mark.django_db
 def test_signup_creates_user_and_sends_verification_mail(season, settings, mailoutbox):
     settings.ACCOUNT_RATE_LIMITS = False
-    response = Client().post("/accounts/signup/", {
-        "email": "new@reseller.example", "password1": "Sehr-geheim-2025", "password2":
-        "Sehr-geheim-2025"})
+    response = Client().post(
+        "/accounts/signup/",
+        {
+            "email": "new@reseller.example",
+            "password1": "Sehr-geheim-2025",
+            "password2": "Sehr-geheim-2025",
+        },
+    )
     assert response.status_code == 302
     user = User.objects.get(email="new@reseller.example")
     assert user.language == "de"

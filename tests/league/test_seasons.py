@@ -12,7 +12,10 @@ from tests.factories import LeagueFactory, SeasonFactory
 def test_fresh_database_holds_season_2024_25_with_catalogue_and_settings():
     season = Season.objects.get(slug="2024-25")
     assert (season.start_date, season.end_date, season.registration_deadline) == (
-        date(2024, 9, 1), date(2025, 5, 31), date(2024, 8, 31))
+        date(2024, 9, 1),
+        date(2025, 5, 31),
+        date(2024, 8, 31),
+    )
     assert season.new_customer_cap_eur == Decimal("10000")
     assert season.new_customer_partner_cap_eur == Decimal("30000")
     assert season.workload_cap_eur == Decimal("20000")
@@ -23,9 +26,16 @@ def test_fresh_database_holds_season_2024_25_with_catalogue_and_settings():
     assert (season.academy_seats, season.academy_seat_eur) == (3, Decimal("249"))
     points = dict(season.challenges.values_list("code", "points"))
     assert points == {
-        "academy": 30, "first_customer_bonus": 200, "sql_lead": 20, "sales_meeting": 50,
-        "presales_sizing": 100, "new_customer": 200, "svc_security": 200,
-        "svc_analytics_ai": 200, "svc_databases": 200, "svc_avd": 200,
+        "academy": 30,
+        "first_customer_bonus": 200,
+        "sql_lead": 20,
+        "sales_meeting": 50,
+        "presales_sizing": 100,
+        "new_customer": 200,
+        "svc_security": 200,
+        "svc_analytics_ai": 200,
+        "svc_databases": 200,
+        "svc_avd": 200,
     }
     assert Season.objects.current() == season  # the only season, so the latest
 
@@ -50,8 +60,13 @@ def test_staff_copies_a_season_with_settings_catalogue_and_leagues(staff_client)
     assert form.context["form"].initial["slug"] == "2025-26"
     response = staff_client.post(
         f"/staff/seasons/{source.pk}/copy/",
-        {"name": "2025/26", "slug": "2025-26", "start_date": "2025-09-01",
-         "end_date": "2026-05-31", "registration_deadline": "2025-08-31"},
+        {
+            "name": "2025/26",
+            "slug": "2025-26",
+            "start_date": "2025-09-01",
+            "end_date": "2026-05-31",
+            "registration_deadline": "2025-08-31",
+        },
     )
     assert response.status_code == 302
     copy = Season.objects.get(slug="2025-26")
@@ -68,12 +83,27 @@ def test_season_copy_refuses_bad_dates_and_duplicate_slugs(staff_client):
     source = Season.objects.get(slug="2024-25")
     url = f"/staff/seasons/{source.pk}/copy/"
     before = Season.objects.count()
-    bad_dates = staff_client.post(url, {"name": "x", "slug": "x", "start_date": "2025-09-01",
-                                        "end_date": "2025-08-01",
-                                        "registration_deadline": "2025-08-31"})
+    bad_dates = staff_client.post(
+        url,
+        {
+            "name": "x",
+            "slug": "x",
+            "start_date": "2025-09-01",
+            "end_date": "2025-08-01",
+            "registration_deadline": "2025-08-31",
+        },
+    )
     assert "end_date" in bad_dates.context["form"].errors
-    dup = staff_client.post(url, {"name": "x", "slug": "2024-25", "start_date": "2025-09-01",
-                                  "end_date": "2026-05-31", "registration_deadline": "2025-08-31"})
+    dup = staff_client.post(
+        url,
+        {
+            "name": "x",
+            "slug": "2024-25",
+            "start_date": "2025-09-01",
+            "end_date": "2026-05-31",
+            "registration_deadline": "2025-08-31",
+        },
+    )
     assert "slug" in dup.context["form"].errors
     assert Season.objects.count() == before
 

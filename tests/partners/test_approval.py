@@ -13,12 +13,14 @@ def test_approval_assigns_unique_random_pseudonyms_not_in_registration_order():
     season = SeasonFactory()
     league = LeagueFactory(season=season)
     pending = [
-        PartnerFactory(season=season, league=None, status=Partner.Status.PENDING,
-                       pseudonym_number=None)
+        PartnerFactory(
+            season=season, league=None, status=Partner.Status.PENDING, pseudonym_number=None
+        )
         for _ in range(20)
     ]
-    numbers = [partner_approve(partner=p, reviewer=None, league=league).pseudonym_number
-               for p in pending]
+    numbers = [
+        partner_approve(partner=p, reviewer=None, league=league).pseudonym_number for p in pending
+    ]
     assert len(set(numbers)) == 20
     assert numbers != sorted(numbers)  # not handed out in registration order
     assert numbers != list(range(1, 21))
@@ -75,11 +77,13 @@ def test_league_of_another_season_is_refused():
 
 
 @pytest.mark.django_db
-def test_staff_approves_in_the_browser_and_the_partner_is_told(staff_client, staff_user, season,
-                                                                 leagues):
+def test_staff_approves_in_the_browser_and_the_partner_is_told(
+    staff_client, staff_user, season, leagues
+):
     member = MembershipFactory(
-        partner=PartnerFactory(season=season, status=Partner.Status.PENDING,
-                               pseudonym_number=None, league=None)
+        partner=PartnerFactory(
+            season=season, status=Partner.Status.PENDING, pseudonym_number=None, league=None
+        )
     )
     partner = member.partner
     page = staff_client.get("/staff/registrations/")
@@ -98,7 +102,8 @@ def test_staff_approves_in_the_browser_and_the_partner_is_told(staff_client, sta
 
     # A double click on "approve" is answered with a message and changes nothing.
     again = staff_client.post(
-        f"/staff/registrations/{partner.pk}/", {"action": "approve", "league": leagues[0].pk},
+        f"/staff/registrations/{partner.pk}/",
+        {"action": "approve", "league": leagues[0].pk},
         follow=True,
     )
     partner.refresh_from_db()
@@ -110,8 +115,9 @@ def test_staff_approves_in_the_browser_and_the_partner_is_told(staff_client, sta
 @pytest.mark.django_db
 def test_rejection_needs_a_reason_and_frees_the_user(staff_client, season):
     member = MembershipFactory(
-        partner=PartnerFactory(season=season, status=Partner.Status.PENDING,
-                               pseudonym_number=None, league=None)
+        partner=PartnerFactory(
+            season=season, status=Partner.Status.PENDING, pseudonym_number=None, league=None
+        )
     )
     partner = member.partner
     response = staff_client.post(

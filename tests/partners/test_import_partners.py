@@ -27,8 +27,15 @@ def snapshot(season):
     return list(
         Partner.objects.filter(season=season)
         .order_by("partner_id")
-        .values_list("partner_id", "name", "customer_number", "league__name", "contact_email",
-                     "status", "pseudonym_number")
+        .values_list(
+            "partner_id",
+            "name",
+            "customer_number",
+            "league__name",
+            "contact_email",
+            "status",
+            "pseudonym_number",
+        )
     )
 
 
@@ -41,7 +48,9 @@ def test_import_creates_approved_partners_with_pseudonyms_and_leagues(tmp_path, 
     numbers = [p.pseudonym_number for p in partners]
     assert None not in numbers and len(set(numbers)) == 3
     assert set(League.objects.filter(season=season).values_list("name", flat=True)) == {
-        "Einsteiger-Liga", "Profi-Liga"}
+        "Einsteiger-Liga",
+        "Profi-Liga",
+    }
     assert partners.get(partner_id="2345678").league.name == "Profi-Liga"
 
 
@@ -67,8 +76,13 @@ def test_import_updates_and_keeps_the_pseudonym(tmp_path, season):
 
 @pytest.mark.django_db
 def test_import_approves_a_pending_registration(tmp_path, season):
-    pending = PartnerFactory(season=season, partner_id="1234567", status=Partner.Status.PENDING,
-                             pseudonym_number=None, league=None)
+    pending = PartnerFactory(
+        season=season,
+        partner_id="1234567",
+        status=Partner.Status.PENDING,
+        pseudonym_number=None,
+        league=None,
+    )
     run(tmp_path, GOOD)
     pending.refresh_from_db()
     assert pending.status == Partner.Status.APPROVED and pending.pseudonym_number

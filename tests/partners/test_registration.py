@@ -36,7 +36,9 @@ def test_user_registers_company_before_deadline_and_becomes_its_admin():
     assert partner.status == Partner.Status.PENDING
     assert partner.pseudonym_number is None
     assert partner.country == "DE"
-    assert partner.employer_approval_at and partner.terms_accepted_at and partner.privacy_accepted_at
+    assert (
+        partner.employer_approval_at and partner.terms_accepted_at and partner.privacy_accepted_at
+    )
     membership = Membership.objects.get(user=user)
     assert membership.partner == partner and membership.is_admin
     page = client_for(user).get("/company/").content.decode()
@@ -69,8 +71,12 @@ def test_service_refuses_registration_after_deadline():
     season = SeasonFactory(registration_deadline=timezone.localdate() - timedelta(days=1))
     with pytest.raises(DomainError, match="closed"):
         partner_register(
-            user=UserFactory(), season=season, data=RegistrationData(**_data()),
-            employer_approval=True, terms_accepted=True, privacy_accepted=True,
+            user=UserFactory(),
+            season=season,
+            data=RegistrationData(**_data()),
+            employer_approval=True,
+            terms_accepted=True,
+            privacy_accepted=True,
         )
     assert not Partner.objects.exists()
 
@@ -125,7 +131,17 @@ def client_for_anonymous():
 
 
 def _data():
-    return {k: FORM[k] for k in (
-        "name", "customer_number", "partner_id", "street", "postal_code", "city",
-        "contact_name", "contact_email", "contact_phone",
-    )} | {"country": "DE"}
+    return {
+        k: FORM[k]
+        for k in (
+            "name",
+            "customer_number",
+            "partner_id",
+            "street",
+            "postal_code",
+            "city",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+        )
+    } | {"country": "DE"}

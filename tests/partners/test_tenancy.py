@@ -48,8 +48,9 @@ def test_the_walk_finds_the_partner_scoped_urls():
 @pytest.mark.parametrize("route,model", object_urls(), ids=[r for r, _m in object_urls()])
 @pytest.mark.parametrize("persona", ["alice", "bob"])
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_another_companys_object_answers_404(route, model, persona, method, request, company_c,
-                                             charlie):
+def test_another_companys_object_answers_404(
+    route, model, persona, method, request, company_c, charlie
+):
     user = request.getfixturevalue(persona)
     foreign = MAKERS[model](company_c)
     url = "/" + route.replace("<int:pk>", str(foreign.pk))

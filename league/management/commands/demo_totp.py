@@ -15,4 +15,6 @@ class Command(BaseCommand):
             raise CommandError("demo_totp is for the demo (DEBUG) only.")
         period = getattr(settings, "MFA_TOTP_PERIOD", 30)
         code = format_hotp_value(hotp_value(STAFF_TOTP_SECRET, int(time.time()) // period))
-        self.stdout.write(f"{STAFF_LOGIN[0]}: {code} (valid for {period - int(time.time()) % period} s)")
+        self.stdout.write(
+            f"{STAFF_LOGIN[0]}: {code} (valid for {period - int(time.time()) % period} s)"
+        )

@@ -110,7 +110,8 @@ class Command(BaseCommand):
     def _leagues(self, season: Season) -> list[League]:
         return [
             League.objects.get_or_create(
-                season=season, slug=slug,
+                season=season,
+                slug=slug,
                 defaults={"name": name, "criterion": criterion, "position": i},
             )[0]
             for i, (name, slug, criterion) in enumerate(LEAGUES)
@@ -188,13 +189,17 @@ class Command(BaseCommand):
     def _print_logins(self, season: Season) -> None:
         out = self.stdout.write
         out("")
-        out(f"Demo season: {season.name} (registration open until "
-            f"{season.registration_deadline:%d.%m.%Y})")
+        out(
+            f"Demo season: {season.name} (registration open until "
+            f"{season.registration_deadline:%d.%m.%Y})"
+        )
         out("Demo logins (http://127.0.0.1:8000/accounts/login/):")
         out(f"  partner (company admin): {PARTNER_LOGIN[0]} / {PARTNER_LOGIN[1]}")
         out(f"  partner (colleague):     {COLLEAGUE_LOGIN[0]} / {COLLEAGUE_LOGIN[1]}")
         out(f"  pending registration:    {PENDING_LOGIN[0]} / {PENDING_LOGIN[1]}")
         out(f"  staff:                   {STAFF_LOGIN[0]} / {STAFF_LOGIN[1]}")
-        out(f"    second factor: TOTP secret {STAFF_TOTP_SECRET} "
-            "(or run: .venv/bin/python manage.py demo_totp)")
+        out(
+            f"    second factor: TOTP secret {STAFF_TOTP_SECRET} "
+            "(or run: .venv/bin/python manage.py demo_totp)"
+        )
         out("")
