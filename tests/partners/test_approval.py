@@ -1,5 +1,6 @@
 import pytest
 from django.core import mail
+from django.utils import translation
 
 from league.errors import DomainError
 from partners.models import Partner
@@ -59,7 +60,7 @@ def test_second_approval_is_refused_and_changes_nothing():
     leagues = [LeagueFactory(season=season), LeagueFactory(season=season)]
     partner = PartnerFactory(season=season, status=Partner.Status.PENDING, pseudonym_number=None)
     first = partner_approve(partner=partner, reviewer=None, league=leagues[0])
-    with pytest.raises(DomainError, match="already decided"):
+    with translation.override("en"), pytest.raises(DomainError, match="already decided"):
         partner_approve(partner=partner, reviewer=None, league=leagues[1])
     partner.refresh_from_db()
     assert partner.league == leagues[0]
@@ -70,7 +71,7 @@ def test_second_approval_is_refused_and_changes_nothing():
 def test_league_of_another_season_is_refused():
     partner = PartnerFactory(status=Partner.Status.PENDING, pseudonym_number=None)
     other = LeagueFactory(season=SeasonFactory(is_active=False))
-    with pytest.raises(DomainError, match="another season"):
+    with translation.override("en"), pytest.raises(DomainError, match="another season"):
         partner_approve(partner=partner, reviewer=None, league=other)
     partner.refresh_from_db()
     assert partner.status == Partner.Status.PENDING
@@ -78,7 +79,7 @@ def test_league_of_another_season_is_refused():
 
 @pytest.mark.django_db
 def test_staff_approves_in_the_browser_and_the_partner_is_told(
-    staff_client, staff_user, season, leagues
+    staff_client, staff_user, season, leagues, django_capture_on_commit_callbacks
 ):
     member = MembershipFactory(
         partner=PartnerFactory(
@@ -88,9 +89,10 @@ def test_staff_approves_in_the_browser_and_the_partner_is_told(
     partner = member.partner
     page = staff_client.get("/staff/registrations/")
     assert page.status_code == 200 and partner.name in page.content.decode()
-    response = staff_client.post(
-        f"/staff/registrations/{partner.pk}/", {"action": "approve", "league": leagues[1].pk}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            f"/staff/registrations/{partner.pk}/", {"action": "approve", "league": leagues[1].pk}
+        )
     assert response.status_code == 302
     partner.refresh_from_db()
     assert partner.status == Partner.Status.APPROVED
@@ -101,11 +103,12 @@ def test_staff_approves_in_the_browser_and_the_partner_is_told(
     assert partner.pseudonym in mail.outbox[0].body
 
     # A double click on "approve" is answered with a message and changes nothing.
-    again = staff_client.post(
-        f"/staff/registrations/{partner.pk}/",
-        {"action": "approve", "league": leagues[0].pk},
-        follow=True,
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        again = staff_client.post(
+            f"/staff/registrations/{partner.pk}/",
+            {"action": "approve", "league": leagues[0].pk},
+            follow=True,
+        )
     partner.refresh_from_db()
     assert partner.league == leagues[1]
     assert len(mail.outbox) == 1
@@ -113,7 +116,9 @@ def test_staff_approves_in_the_browser_and_the_partner_is_told(
 
 
 @pytest.mark.django_db
-def test_rejection_needs_a_reason_and_frees_the_user(staff_client, season):
+def test_rejection_needs_a_reason_and_frees_the_user(
+    staff_client, season, django_capture_on_commit_callbacks
+):
     member = MembershipFactory(
         partner=PartnerFactory(
             season=season, status=Partner.Status.PENDING, pseudonym_number=None, league=None
@@ -128,10 +133,11 @@ def test_rejection_needs_a_reason_and_frees_the_user(staff_client, season):
     assert partner.status == Partner.Status.PENDING
     with pytest.raises(DomainError):
         partner_reject(partner=partner, reviewer=None, reason="  ")
-    staff_client.post(
-        f"/staff/registrations/{partner.pk}/",
-        {"action": "reject", "reason": "Kein CSP-Partner von Microsoft."},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(
+            f"/staff/registrations/{partner.pk}/",
+            {"action": "reject", "reason": "Kein CSP-Partner von Microsoft."},
+        )
     partner.refresh_from_db()
     assert partner.status == Partner.Status.REJECTED
     assert partner.decision_reason == "Kein CSP-Partner von Microsoft."

@@ -8,8 +8,11 @@ from tests.factories import InvitationFactory, MembershipFactory, UserFactory
 
 
 @pytest.mark.django_db
-def test_admin_invites_a_colleague_who_joins_by_the_link(alice, company_a):
-    response = client_for(alice).post("/company/members/", {"email": "Dana@Alpha.example"})
+def test_admin_invites_a_colleague_who_joins_by_the_link(
+    alice, company_a, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(alice).post("/company/members/", {"email": "Dana@Alpha.example"})
     assert response.status_code == 302
     invitation = Invitation.objects.get(partner=company_a)
     assert invitation.email == "dana@alpha.example"
@@ -71,10 +74,13 @@ def test_colleague_cannot_invite_or_revoke(bob, company_a):
 
 
 @pytest.mark.django_db
-def test_second_open_invitation_to_the_same_address_is_refused(alice, company_a):
+def test_second_open_invitation_to_the_same_address_is_refused(
+    alice, company_a, django_capture_on_commit_callbacks
+):
     client = client_for(alice)
-    client.post("/company/members/", {"email": "dana@alpha.example"})
-    response = client.post("/company/members/", {"email": "dana@alpha.example"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/company/members/", {"email": "dana@alpha.example"})
+        response = client.post("/company/members/", {"email": "dana@alpha.example"})
     assert response.status_code == 200
     assert response.context["form"].errors["email"]
     assert Invitation.objects.count() == 1 and len(mail.outbox) == 1

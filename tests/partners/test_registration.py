@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from league.errors import DomainError
 from partners.models import Membership, Partner
@@ -69,7 +69,7 @@ def test_registration_after_deadline_is_closed_with_a_clear_message():
 @pytest.mark.django_db
 def test_service_refuses_registration_after_deadline():
     season = SeasonFactory(registration_deadline=timezone.localdate() - timedelta(days=1))
-    with pytest.raises(DomainError, match="closed"):
+    with translation.override("en"), pytest.raises(DomainError, match="closed"):
         partner_register(
             user=UserFactory(),
             season=season,

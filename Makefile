@@ -1,0 +1,81 @@
+# Developer entry points (SPEC §8). Everything runs from .venv; nothing here needs a service:
+# without DATABASE_URL/REDIS_URL the portal uses SQLite and runs Celery tasks in-process.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check --no-input
+# For manage.py outside the tests (`make run`, `make messages`). DATABASE_URL/REDIS_URL are deliberately not
+# mentioned: whatever the caller exported is passed through untouched.
+DEV_ENV := DEBUG=1
+# Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-k caps -x"`.
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install install-dev run test lint messages clean distclean
+
+help:
+	@echo "make install      create .venv and install requirements.txt"
+	@echo "make install-dev  install requirements-dev.txt as well"
+	@echo "make run          migrate, seed the demo and serve on http://127.0.0.1:8000"
+	@echo "make test         run the test suite (PYTEST_ARGS=... to pass options)"
+	@echo "make lint         ruff check + ruff format --check"
+	@echo "make messages     update and compile the German translations"
+	@echo "make clean        remove caches and collected static files (distclean: also .venv)"
+
+# The interpreter is an order-only prerequisite: the venv must exist first, but its mtime (that
+# of the system Python it links to) says nothing about whether the requirements changed.
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Python 3.11 or newer is needed as '$(PYTHON)' (make PYTHON=python3.11 ...)" >&2; exit 1; }
+	@echo "Creating $(VENV) with $$($(PYTHON) --version)"
+	@$(PYTHON) -m venv $(VENV) || \
+		{ rm -rf $(VENV); echo "venv failed; on Debian/Ubuntu: apt-get install python3-venv" >&2; exit 1; }
+
+# The stamps live inside .venv, so deleting .venv also forgets what was installed.
+$(VENV)/.installed-runtime: requirements.txt | $(PY)
+	@echo "Installing requirements.txt into $(VENV) ..."
+	$(PIP) install --quiet --require-hashes -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed-runtime | $(PY)
+	@echo "Installing requirements-dev.txt into $(VENV) ..."
+	$(PIP) install --quiet --require-hashes -r requirements-dev.txt
+	@touch $@
+
+install: $(VENV)/.installed-runtime
+
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(DEV_ENV) $(PY) manage.py migrate
+	$(DEV_ENV) $(PY) manage.py seed_demo
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+# pytest exits 5 when it collected nothing; that is a broken selection or a broken tree, never a
+# pass, so it gets a message of its own. Make itself exits 2 on any failure; a caller that needs
+# pytest's own exit code (.ci/run) names a file in PYTEST_EXIT_CODE_FILE to receive it.
+test: install-dev
+	@rc=0; DISABLE_RATE_LIMITS=1 $(VENV)/bin/pytest $(PYTEST_ARGS) || rc=$$?; \
+	if [ -n "$${PYTEST_EXIT_CODE_FILE:-}" ]; then echo $$rc > "$$PYTEST_EXIT_CODE_FILE"; fi; \
+	if [ $$rc -eq 5 ]; then \
+		echo "make test: FAILED - pytest collected no tests (exit code 5)." >&2; \
+	fi; \
+	exit $$rc
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# compilemessages walks the whole tree; without --ignore it would compile Django's own catalogues
+# inside .venv.
+messages: install
+	$(DEV_ENV) $(PY) manage.py makemessages -l de --ignore=.venv --ignore=staticfiles --ignore=media
+	$(DEV_ENV) $(PY) manage.py compilemessages -l de --ignore=.venv --ignore=staticfiles --ignore=media
+
+clean:
+	rm -rf staticfiles .pytest_cache .ruff_cache .hypothesis test-results
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)
