@@ -189,6 +189,8 @@ DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Azure Acceleration League <league@localhost>"
 )
 STAFF_NOTIFICATION_EMAILS = env_list("STAFF_NOTIFICATION_EMAILS")
+# The portal's public address, for links in e-mails sent outside a request (tasks, decisions).
+PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "de"

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -146,11 +147,12 @@ def partner_reject(*, partner: Partner, reviewer: User, reason: str) -> Partner:
 
 
 def _notify_members(partner: Partner, template: str) -> None:
+    url = settings.PORTAL_URL + reverse("partners:home")
     for membership in partner.memberships.select_related("user"):
         email_send(
             to=membership.user.email,
             template=template,
-            context={"partner": partner, "user": membership.user},
+            context={"partner": partner, "user": membership.user, "url": url},
             language=membership.user.language,
         )
 
@@ -183,6 +185,7 @@ def invitation_create(*, membership: Membership, email: str, base_url: str) -> I
             "partner": partner,
             "url": url,
             "inviter": membership.user,
+            "valid_days": Invitation.VALID_DAYS,
         },
         language=membership.user.language,
     )
