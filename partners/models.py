@@ -221,3 +221,72 @@ class Invitation(models.Model):
             and self.revoked_at is None
             and timezone.now() < self.created_at + timedelta(days=self.VALID_DAYS)
         )
+
+
+class EndCustomer(models.Model):
+    """An end customer a partner reported; it belongs to that partner (SPEC section 3)."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="customers")
+    season = models.ForeignKey("league.Season", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=200)
+    tenant_id = models.CharField(
+        _("Azure tenant ID"),
+        max_length=36,
+        help_text=_("The Microsoft Entra tenant ID of the end customer (a GUID)."),
+    )
+    domain = models.CharField(_("domain"), max_length=253, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["partner", "name"]
+        verbose_name = _("end customer")
+        verbose_name_plural = _("end customers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "tenant_id"], name="customer_once_per_partner"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["season", "tenant_id"], name="customer_tenant_idx"),
+            models.Index(fields=["season", "domain"], name="customer_domain_idx"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class CustomerExclusion(models.Model):
+    """Staff exclude an end customer (by tenant ID) or a group of them (by domain) — terms 1."""
+
+    class Kind(models.TextChoices):
+        TENANT = "tenant", _("Azure tenant ID")
+        DOMAIN = "domain", _("domain and its subdomains")
+
+    season = models.ForeignKey("league.Season", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    value = models.CharField(_("value"), max_length=253)
+    reason = models.TextField(_("reason"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("exclusion")
+        verbose_name_plural = _("exclusions")
+        constraints = [
+            models.UniqueConstraint(fields=["season", "kind", "value"], name="exclusion_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.value}"
