@@ -9,14 +9,17 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from league.errors import DomainError
 from partners.models import CustomerExclusion, EndCustomer, Membership, Partner, User
+from partners.notifications import email_send
 
 from . import rules
 from .models import (
@@ -56,8 +59,16 @@ def _transition(claim: Claim, to_status: str, actor: User | None, note: str = ""
     claim.status = to_status
 
 
-def _broken(exc: rules.RuleBroken) -> DomainError:
-    return DomainError(str(exc))
+def _notify_partner(claim: Claim) -> None:
+    """Tell the company's users about a decision on its claim, each in their language."""
+    url = settings.PORTAL_URL + reverse("challenges:claim-detail", args=[claim.pk])
+    for membership in claim.partner.memberships.select_related("user"):
+        email_send(
+            to=membership.user.email,
+            template=f"challenges/email/claim_{claim.status}",
+            context={"claim": claim, "partner": claim.partner, "url": url},
+            language=membership.user.language,
+        )
 
 
 # --- End customers -------------------------------------------------------------------------------
@@ -350,6 +361,7 @@ def claim_approve(*, claim: Claim, reviewer: User) -> Claim:
             _book(claim, LedgerEntry.Kind.GRANT, claim.challenge.points, reviewer)
             if claim.challenge.code == rules.NEW_CUSTOMER_CODE:
                 _settle_bonus(partner, claim, reviewer)
+            _notify_partner(claim)
     except IntegrityError as exc:  # the constraint saw a concurrent approval first
         raise DomainError(_("This claim was counted by a concurrent approval already.")) from exc
     return claim
@@ -370,6 +382,7 @@ def _decide(claim: Claim, reviewer: User, to_status: str, text: str, required_me
         _transition(claim, to_status, reviewer, text.strip())
         claim.decided_by, claim.decided_at, claim.reason = reviewer, timezone.now(), text.strip()
         claim.save()
+        _notify_partner(claim)
     return claim
 
 
@@ -432,6 +445,7 @@ def claim_revoke(*, claim: Claim, reviewer: User, reason: str) -> Claim:
         if claim.status != Claim.Status.APPROVED:
             raise DomainError(_("Only approved claims can be revoked."))
         _revoke_locked(claim, partner, reviewer, reason.strip())
+        _notify_partner(claim)
     return claim
 
 

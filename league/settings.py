@@ -141,7 +141,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Europe/Berlin"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    # One digest of new claims per hour for staff, not one mail per claim.
+    "staff-claim-digest": {
+        "task": "challenges.tasks.staff_digest_task",
+        "schedule": 3600.0,
+    },
+}
 
 # --- Auth and accounts (django-allauth) ---------------------------------------------------------
 AUTH_USER_MODEL = "partners.User"

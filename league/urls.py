@@ -28,6 +28,7 @@ league_patterns = (
 urlpatterns = [
     path("", include(league_patterns)),
     path("", include("partners.urls")),
+    path("", include("challenges.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

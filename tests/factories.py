@@ -1,3 +1,4 @@
+import uuid
 from datetime import date, timedelta
 
 import factory
@@ -5,9 +6,9 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from challenges.catalogue import CATALOGUE
-from challenges.models import Challenge
+from challenges.models import Challenge, Claim
 from league.models import League, Season
-from partners.models import Invitation, Membership, Partner, User
+from partners.models import EndCustomer, Invitation, Membership, Partner, User
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -112,3 +113,40 @@ def past_season(**kwargs) -> Season:
 
 
 __all__ = ["date"]
+
+
+class EndCustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EndCustomer
+
+    partner = factory.SubFactory(PartnerFactory)
+    season = factory.SelfAttribute("partner.season")
+    name = factory.Sequence(lambda n: f"Endkunde {n} GmbH")
+    tenant_id = factory.LazyFunction(lambda: str(uuid.uuid4()))
+    domain = factory.Sequence(lambda n: f"endkunde{n}.example")
+    contact_name = "Max Kunde"
+    contact_email = factory.Sequence(lambda n: f"it{n}@endkunde.example")
+
+
+class ClaimFactory(factory.django.DjangoModelFactory):
+    """A submitted claim; `status` other than submitted skips the services (use claim_approve
+    to get ledger entries)."""
+
+    class Meta:
+        model = Claim
+
+    customer = factory.SubFactory(EndCustomerFactory)
+    partner = factory.SelfAttribute("customer.partner")
+    season = factory.SelfAttribute("partner.season")
+    challenge = factory.LazyAttribute(lambda o: Challenge.objects.get(season=o.season, code=o.code))
+    count_key = factory.LazyAttribute(
+        lambda o: "partner" if o.code == "academy" else f"customer:{o.customer.pk}"
+    )
+    activity_date = factory.LazyAttribute(lambda o: o.season.start_date + timedelta(days=1))
+    meeting_date = factory.SelfAttribute("activity_date")
+    distributor_contact = "Ingrid Sales"
+    subscription_id = factory.LazyFunction(lambda: str(uuid.uuid4()))
+    bant_budget = bant_authority = bant_need = bant_time = True
+
+    class Params:
+        code = "sales_meeting"
