@@ -31,6 +31,7 @@ COPY credits ./credits
 COPY templates ./templates
 COPY static ./static
 COPY locale ./locale
+COPY locale_overrides ./locale_overrides
 
 RUN STATIC_MANIFEST=1 DEBUG=0 SECRET_KEY=build-only python manage.py collectstatic --noinput \
     && mkdir -p /data/media \

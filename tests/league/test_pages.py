@@ -106,3 +106,14 @@ def test_password_reset_mail_is_sent(alice, settings, mailoutbox):
     response = Client().post("/accounts/password/reset/", {"email": alice.email})
     assert response.status_code == 302
     assert len(mailoutbox) == 1 and "/accounts/password/reset/key/" in mailoutbox[0].body
+
+
+@pytest.mark.django_db
+def test_allauth_pages_address_users_formally_in_german(season):
+    import re
+
+    for url in ("/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"):
+        page = Client().get(url).content.decode()
+        assert '<html lang="de"' in page
+        assert not re.search(r"\b(du|Du|dein|Dein|deine|dir|Dir)\b", page), url
+    assert "Sie haben noch kein Konto?" in Client().get("/accounts/login/").content.decode()
