@@ -1,1 +1,236 @@
-# Billing import, service groups, credit lines and credit notes arrive with issue 4.
+"""Billing import, service-group mapping, credit lines and credit notes (SPEC sections 5 and 6)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ServiceGroup(models.TextChoices):
+    SECURITY = "security", _("Security")
+    DATABASES = "databases", _("Databases")
+    ANALYTICS_AI = "analytics_ai", _("Analytics & AI")
+    AVD = "avd", _("Azure Virtual Desktop")
+
+
+# Groups whose new workloads earn consumption credits (AVD earns points only).
+CREDIT_GROUPS = (ServiceGroup.SECURITY, ServiceGroup.DATABASES, ServiceGroup.ANALYTICS_AI)
+
+
+class ServiceGroupMapping(models.Model):
+    """`MeterCategory` → service group; staff edit it; matching ignores case."""
+
+    meter_category = models.CharField(_("meter category"), max_length=200)
+    category_key = models.CharField(max_length=200, unique=True, editable=False)
+    service_group = models.CharField(
+        _("service group"), max_length=20, choices=ServiceGroup.choices
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["service_group", "meter_category"]
+        verbose_name = _("service-group mapping")
+        verbose_name_plural = _("service-group mappings")
+
+    def __str__(self):
+        return f"{self.meter_category} → {self.service_group}"
+
+    def save(self, *args, **kwargs):
+        self.meter_category = self.meter_category.strip()
+        self.category_key = self.meter_category.casefold()
+        super().save(*args, **kwargs)
+
+
+class BillingImport(models.Model):
+    """One uploaded Partner Center file and what its import did."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        RUNNING = "running", _("running")
+        SUCCEEDED = "succeeded", _("imported")
+        UNCHANGED = "unchanged", _("already imported")
+        FAILED = "failed", _("refused")
+
+    season = models.ForeignKey("league.Season", on_delete=models.PROTECT, related_name="+")
+    file_name = models.CharField(_("file"), max_length=255)
+    stored_path = models.CharField(max_length=500, blank=True)
+    sha256 = models.CharField(max_length=64)
+    size_bytes = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    progress_bytes = models.BigIntegerField(default=0)
+    rows_total = models.BigIntegerField(default=0)
+    rows_stored = models.BigIntegerField(default=0)
+    rows_skipped = models.BigIntegerField(default=0)
+    error_count = models.IntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)  # first 100: line, column, value, reason
+    months = models.JSONField(default=list, blank=True)  # "YYYY-MM" the file contains
+    unclassified = models.JSONField(default=list, blank=True)  # category, rows, amount
+    message = models.TextField(blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("billing import")
+        verbose_name_plural = _("billing imports")
+        constraints = [
+            # The same file imported twice is a no-op: one successful import per content.
+            models.UniqueConstraint(
+                fields=["season", "sha256"],
+                condition=Q(status="succeeded"),
+                name="billing_file_once",
+            ),
+        ]
+
+    def __str__(self):
+        return self.file_name
+
+
+class UsageRow(models.Model):
+    """A stored row of a billing file: only what credits need. Replaced per (month, partner)."""
+
+    season = models.ForeignKey("league.Season", on_delete=models.CASCADE, related_name="+")
+    billing_import = models.ForeignKey(BillingImport, on_delete=models.CASCADE, related_name="+")
+    partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # first day of the usage month
+    usage_date = models.DateField()
+    customer_tenant_id = models.CharField(max_length=36)
+    customer_name = models.CharField(max_length=200, blank=True)
+    entitlement_id = models.CharField(max_length=64)
+    meter_category = models.CharField(max_length=200)
+    billing_total = models.DecimalField(max_digits=20, decimal_places=8)  # EUR, full precision
+    pricing_total_usd = models.DecimalField(max_digits=20, decimal_places=8, null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["season", "partner", "month"], name="usage_partner_month_idx"),
+            models.Index(fields=["season", "customer_tenant_id"], name="usage_customer_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.customer_tenant_id} {self.usage_date} {self.billing_total}"
+
+
+class BilledMonth(models.Model):
+    """A month counts as billed once a file containing it has been imported (SPEC section 6)."""
+
+    season = models.ForeignKey("league.Season", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    billing_import = models.ForeignKey(
+        BillingImport, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    billed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["month"]
+        constraints = [
+            models.UniqueConstraint(fields=["season", "month"], name="billed_month_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m}"
+
+
+class CreditLine(models.Model):
+    """One credit: a new end customer's free month, or a new workload's two free months."""
+
+    class Kind(models.TextChoices):
+        NEW_CUSTOMER = "new_customer", _("new end customer")
+        WORKLOAD = "workload", _("new workload")
+
+    class Status(models.TextChoices):
+        FINAL = "final", _("final")
+        PROVISIONAL = "provisional", _("provisional")
+        CAPPED = "capped", _("capped")
+
+    season = models.ForeignKey("league.Season", on_delete=models.CASCADE, related_name="+")
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.CASCADE, related_name="credit_lines"
+    )
+    customer_tenant_id = models.CharField(max_length=36)
+    customer = models.ForeignKey(
+        "partners.EndCustomer", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    claim = models.ForeignKey(
+        "challenges.Claim", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    service_group = models.CharField(max_length=20, choices=ServiceGroup.choices, blank=True)
+    booking_month = models.DateField()
+    first_usage_date = models.DateField()
+    free_months = models.JSONField(default=list)  # ["YYYY-MM", ...]
+    consumption_eur = models.DecimalField(max_digits=14, decimal_places=2)
+    credit_eur = models.DecimalField(max_digits=14, decimal_places=2)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    explanation = models.JSONField(default=dict)  # booking month, free months, caps applied
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["partner", "booking_month", "customer_tenant_id", "service_group"]
+        verbose_name = _("credit line")
+        verbose_name_plural = _("credit lines")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["season", "partner", "customer_tenant_id", "kind", "service_group"],
+                name="credit_line_once",
+            ),
+            models.CheckConstraint(condition=Q(credit_eur__gte=0), name="credit_never_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.customer_tenant_id} {self.credit_eur}"
+
+
+class CreditNote(models.Model):
+    """A Gutschrift: gap-free number per season, immutable once issued."""
+
+    season = models.ForeignKey("league.Season", on_delete=models.PROTECT, related_name="+")
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.PROTECT, related_name="credit_notes"
+    )
+    sequence = models.PositiveIntegerField()
+    number = models.CharField(_("number"), max_length=30)
+    issued_at = models.DateTimeField(default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    total_eur = models.DecimalField(_("net total"), max_digits=14, decimal_places=2)
+    corrects = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
+    )
+    pdf = models.FileField(upload_to="credit_notes/", blank=True)
+    pdf_rendered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["season", "sequence"]
+        verbose_name = _("credit note")
+        verbose_name_plural = _("credit notes")
+        constraints = [
+            models.UniqueConstraint(fields=["season", "sequence"], name="credit_note_sequence"),
+            models.UniqueConstraint(fields=["season", "number"], name="credit_note_number"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+
+class CreditNoteLine(models.Model):
+    note = models.ForeignKey(CreditNote, on_delete=models.PROTECT, related_name="lines")
+    credit_line = models.ForeignKey(CreditLine, on_delete=models.PROTECT, related_name="note_lines")
+    amount_eur = models.DecimalField(max_digits=14, decimal_places=2)
+    description = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["note", "pk"]
+
+    def __str__(self):
+        return f"{self.note} {self.amount_eur}"
