@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include(league_patterns)),
     path("", include("partners.urls")),
     path("", include("challenges.urls")),
+    path("", include("credits.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]
