@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -140,7 +140,6 @@ def customer_create(*, partner: Partner, data: CustomerData, actor: User | None)
 
 def customer_conflicts(customer: EndCustomer):
     """Other partners' end customers with the same tenant ID or the same domain."""
-    from django.db.models import Q
 
     same = Q(tenant_id=customer.tenant_id)
     if customer.domain:
@@ -235,7 +234,11 @@ def claim_submit(
     _check_claim_content(challenge, data, partner.season)
     rule = _rule_of(challenge)
     with transaction.atomic():
-        Partner.objects.select_for_update().get(pk=partner.pk)
+        # Checked again under the lock: a disqualification may have committed since the check
+        # above (or the caller's partner object is stale), and it must not get new claims.
+        locked = Partner.objects.select_for_update().get(pk=partner.pk)
+        if locked.status != Partner.Status.APPROVED:
+            raise DomainError(_("Only approved participants can submit claims."))
         key = rules.count_key(rule, customer.pk)
         try:
             rules.check_countable(
@@ -260,21 +263,34 @@ def claim_submit(
             submitted_by=membership.user,
             **data.__dict__,
         )
-        if evidence is not None:
-            claim.evidence_name = evidence.name[:200]
-            claim.evidence_type = getattr(evidence, "content_type", "")[:40]
-            claim.evidence.save(evidence.name, evidence, save=False)
-        claim.save()
-        ClaimTransition.objects.create(
-            claim=claim, from_status="", to_status=Claim.Status.SUBMITTED, actor=membership.user
-        )
+        try:
+            if evidence is not None:
+                claim.evidence_name = evidence.name[:200]
+                claim.evidence_type = getattr(evidence, "content_type", "")[:40]
+                claim.evidence.save(evidence.name, evidence, save=False)
+            claim.save()
+            ClaimTransition.objects.create(
+                claim=claim,
+                from_status="",
+                to_status=Claim.Status.SUBMITTED,
+                actor=membership.user,
+            )
+        except BaseException:
+            # The transaction rolls back; the file stored for it must not stay behind.
+            if claim.evidence:
+                claim.evidence.delete(save=False)
+            raise
     return claim
 
 
 def _lock_claim(claim: Claim) -> tuple[Claim, Partner]:
     partner = Partner.objects.select_for_update().get(pk=claim.partner_id)
     claim = (
-        Claim.objects.select_for_update().select_related("challenge", "customer").get(pk=claim.pk)
+        # Lock the claim row only: PostgreSQL refuses FOR UPDATE on the nullable (outer-joined)
+        # customer side.
+        Claim.objects.select_for_update(of=("self",))
+        .select_related("challenge", "customer")
+        .get(pk=claim.pk)
     )
     return claim, partner
 
@@ -490,6 +506,8 @@ def academy_seat_book(
     *, membership: Membership, academy: AcademyDate, name: str, email: str
 ) -> AcademySeat:
     partner = membership.partner
+    if partner.status != Partner.Status.APPROVED:
+        raise DomainError(_("Only approved participants can book academy seats."))
     if academy.season_id != partner.season_id:
         raise DomainError(_("This academy date belongs to another season."))
     with transaction.atomic():
@@ -560,14 +578,20 @@ def redemption_balance(partner: Partner) -> dict[str, Decimal]:
         CENT, rounding=ROUND_HALF_UP
     )
     value = max(Decimal(0), min(earned, season.points_cap_eur))
-    redeemed = Redemption.objects.filter(
-        partner=partner, status=Redemption.Status.APPROVED
-    ).aggregate(s=Sum("amount_eur"))["s"] or Decimal(0)
+    sums = Redemption.objects.filter(partner=partner).aggregate(
+        redeemed=Sum("amount_eur", filter=Q(status=Redemption.Status.APPROVED)),
+        requested=Sum("amount_eur", filter=Q(status=Redemption.Status.REQUESTED)),
+    )
+    redeemed = sums["redeemed"] or Decimal(0)
+    requested = sums["requested"] or Decimal(0)
     return {
         "earned": earned,
         "value": value,
         "redeemed": redeemed,
+        "requested": requested,
         "available": max(Decimal(0), value - redeemed),
+        # What a new request may still ask for: open requests reserve their amount.
+        "requestable": max(Decimal(0), value - redeemed - requested),
     }
 
 
@@ -575,19 +599,26 @@ def redemption_request(
     *, membership: Membership, training: str, provider: str, amount_eur: Decimal
 ) -> Redemption:
     partner = membership.partner
+    if partner.status != Partner.Status.APPROVED:
+        raise DomainError(_("Only approved participants can redeem points."))
     if amount_eur <= 0:
         raise DomainError(_("The amount must be positive."))
-    available = redemption_balance(partner)["available"]
-    if amount_eur > available:
-        raise DomainError(_("You can redeem at most %(amount)s € now.") % {"amount": available})
-    return Redemption.objects.create(
-        partner=partner,
-        season_id=partner.season_id,
-        training=training.strip(),
-        provider=provider.strip(),
-        amount_eur=amount_eur,
-        requested_by=membership.user,
-    )
+    with transaction.atomic():
+        # Serialise requests of one partner: two at once must not both pass the balance check.
+        Partner.objects.select_for_update().get(pk=partner.pk)
+        requestable = redemption_balance(partner)["requestable"]
+        if amount_eur > requestable:
+            raise DomainError(
+                _("You can request at most %(amount)s € now.") % {"amount": requestable}
+            )
+        return Redemption.objects.create(
+            partner=partner,
+            season_id=partner.season_id,
+            training=training.strip(),
+            provider=provider.strip(),
+            amount_eur=amount_eur,
+            requested_by=membership.user,
+        )
 
 
 def redemption_decide(
@@ -614,3 +645,48 @@ def redemption_decide(
         redemption.reason = reason.strip()
         redemption.save()
     return redemption
+
+
+# --- Staff: exclusions and academy dates ---------------------------------------------------------
+
+
+def exclusion_create(
+    *, season, kind: str, value: str, reason: str, actor: User | None
+) -> CustomerExclusion:
+    """Exclude an end customer (tenant ID) or a group of them (a domain and its subdomains).
+
+    From now on their claims are refused at submission and at approval (exclusion_for); claims
+    approved before stay until staff revoke them, so points never vanish without a reason.
+    """
+    if kind not in CustomerExclusion.Kind.values:
+        raise DomainError(_("Please choose whether to exclude a tenant ID or a domain."))
+    if kind == CustomerExclusion.Kind.TENANT:
+        value = normalise_tenant(value)
+    else:
+        value = normalise_domain(value)
+    if not value:
+        raise DomainError(_("Please give the tenant ID or the domain to exclude."))
+    if not reason.strip():
+        raise DomainError(_("Please give a reason for the exclusion."))
+    try:
+        with transaction.atomic():
+            return CustomerExclusion.objects.create(
+                season=season, kind=kind, value=value, reason=reason.strip(), created_by=actor
+            )
+    except IntegrityError as exc:
+        raise DomainError(_("%(value)s is excluded already.") % {"value": value}) from exc
+
+
+def academy_date_create(*, season, day: date, location: str) -> AcademyDate:
+    """An academy date of the season (terms 2.3: September to May, places announced later)."""
+    if not location.strip():
+        raise DomainError(_("Please give the location."))
+    if not (season.start_date <= day <= season.end_date):
+        raise DomainError(
+            _("The academy must take place within the season (%(start)s – %(end)s).")
+            % {"start": f"{season.start_date:%d.%m.%Y}", "end": f"{season.end_date:%d.%m.%Y}"}
+        )
+    with transaction.atomic():
+        if AcademyDate.objects.filter(season=season, date=day, location=location.strip()).exists():
+            raise DomainError(_("This academy date exists already."))
+        return AcademyDate.objects.create(season=season, date=day, location=location.strip())

@@ -1,35 +1,429 @@
-"""Staff-side views of claims (placeholder: being written; every view answers 404 until then)."""
+"""Staff pages of issue 3: the review queue and a claim's review, disqualification, exclusions,
+academy attendance and training redemptions. Every write goes through challenges.services; a
+DomainError becomes an error message and changes nothing."""
 
-from django.http import Http404
+from pathlib import PurePath
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from league.decorators import staff_required
+from league.errors import DomainError
+from league.models import Season
+from partners.models import Partner
+
+from . import services, staff_selectors
+from .models import AcademyDate, AcademySeat, Claim, Redemption
+from .staff_forms import (
+    STATUS_ALL,
+    STATUS_OPEN,
+    AcademyDateForm,
+    AskForm,
+    DisqualifyForm,
+    ExclusionForm,
+    QueueFilterForm,
+    RedemptionRejectForm,
+    RejectForm,
+    RevokeForm,
+)
+
+PAGE_SIZE = 50
+BULK_LIMIT = 200
 
 
-def queue(request, *args, **kwargs):
-    raise Http404
+def _back(request, default: str):
+    """Redirect to the page the form came from (a local URL only), else to `default`."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect(default)
 
 
-def bulk_approve(request, *args, **kwargs):
-    raise Http404
+def _posted_pk(request, name: str) -> int:
+    value = request.POST.get(name, "")
+    if not value.isdigit():
+        raise Http404
+    return int(value)
 
 
-def claim_review(request, *args, **kwargs):
-    raise Http404
+def _claim_label(claim: Claim) -> str:
+    return f"#{claim.pk} {claim.partner.name} – {claim.challenge.code}"
 
 
-def claim_evidence(request, *args, **kwargs):
-    raise Http404
+# --- Review queue --------------------------------------------------------------------------------
 
 
-def partner_disqualify(request, *args, **kwargs):
-    raise Http404
+@staff_required
+def queue(request):
+    season = Season.objects.current()
+    form = QueueFilterForm(request.GET, season=season)
+    filters = form.filters()
+    claims = staff_selectors.claim_queue_list(season=season, filters=filters)
+    page = Paginator(claims, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = staff_selectors.queue_rows(page.object_list)
+    counts = staff_selectors.claim_status_counts(season=season)
+    statuses = [
+        (STATUS_OPEN, _("open"), counts[STATUS_OPEN]),
+        *((value, label, counts[value]) for value, label in Claim.Status.choices),
+        (STATUS_ALL, _("all"), counts[STATUS_ALL]),
+    ]
+    return render(
+        request,
+        "challenges/staff/claim_queue.html",
+        {
+            "season": season,
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "rows": rows,
+            "statuses": statuses,
+            "any_simple": any(row.simple for row in rows),
+        },
+    )
 
 
-def exclusions(request, *args, **kwargs):
-    raise Http404
+@staff_required
+@require_POST
+def bulk_approve(request):
+    ids = {int(v) for v in request.POST.getlist("claims") if v.isdigit()}
+    if not ids:
+        messages.warning(request, _("Please select the claims to approve."))
+        return _back(request, reverse("challenges:staff-queue"))
+    if len(ids) > BULK_LIMIT:
+        messages.error(
+            request, _("Please approve at most %(n)s claims at once.") % {"n": BULK_LIMIT}
+        )
+        return _back(request, reverse("challenges:staff-queue"))
+    approved = []
+    for row in staff_selectors.claims_for_bulk(ids=ids):
+        claim = row.claim
+        if claim.status == Claim.Status.NEEDS_INFO:
+            messages.error(
+                request,
+                _("%(claim)s: waiting for the partner's answer; review it on its own page.")
+                % {"claim": _claim_label(claim)},
+            )
+            continue
+        if claim.status == Claim.Status.SUBMITTED and not row.simple:
+            messages.error(
+                request,
+                _(
+                    "%(claim)s: not a simple claim (evidence, conflict or challenge); review it "
+                    "on its own page."
+                )
+                % {"claim": _claim_label(claim)},
+            )
+            continue
+        try:
+            services.claim_approve(claim=claim, reviewer=request.user)
+        except DomainError as exc:
+            messages.error(request, f"{_claim_label(claim)}: {exc}")
+        else:
+            approved.append(_claim_label(claim))
+    if approved:
+        messages.success(
+            request,
+            ngettext(
+                "Approved %(n)s claim: %(claims)s",
+                "Approved %(n)s claims: %(claims)s",
+                len(approved),
+            )
+            % {"n": len(approved), "claims": "; ".join(approved)},
+        )
+    return _back(request, reverse("challenges:staff-queue"))
 
 
-def academy(request, *args, **kwargs):
-    raise Http404
+# --- One claim -----------------------------------------------------------------------------------
+
+REVIEW_FORMS = {"reject": RejectForm, "ask": AskForm, "revoke": RevokeForm}
 
 
-def redemptions(request, *args, **kwargs):
-    raise Http404
+def _get_claim(pk: int) -> Claim:
+    try:
+        return staff_selectors.claim_get(pk=pk)
+    except Claim.DoesNotExist:
+        raise Http404 from None
+
+
+def _review(request, claim: Claim, action: str, form) -> str:
+    """Run one review action through its service; the message to show on success."""
+    if action == "approve":
+        services.claim_approve(claim=claim, reviewer=request.user)
+        return _("The claim is approved: %(points)s points booked.") % {
+            "points": claim.challenge.points
+        }
+    if action == "reject":
+        services.claim_reject(
+            claim=claim, reviewer=request.user, reason=form.cleaned_data["reason"]
+        )
+        return _("The claim is rejected; the partner is told the reason.")
+    if action == "ask":
+        services.claim_ask(
+            claim=claim, reviewer=request.user, question=form.cleaned_data["question"]
+        )
+        return _("Your question is sent to the partner.")
+    services.claim_revoke(claim=claim, reviewer=request.user, reason=form.cleaned_data["reason"])
+    return _("The claim is revoked; its points are taken back.")
+
+
+@staff_required
+def claim_review(request, pk):
+    claim = _get_claim(pk)
+    forms = {name: form_class() for name, form_class in REVIEW_FORMS.items()}
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        form = None
+        if action in REVIEW_FORMS:
+            form = forms[action] = REVIEW_FORMS[action](request.POST)
+        if action == "approve" or (form is not None and form.is_valid()):
+            try:
+                messages.success(request, _review(request, claim, action, form))
+            except DomainError as exc:
+                messages.error(request, str(exc))
+            return redirect("challenges:staff-claim", pk=claim.pk)
+        if form is None:
+            messages.error(request, _("Unknown action."))
+            return redirect("challenges:staff-claim", pk=claim.pk)
+    customer = claim.customer
+    return render(
+        request,
+        "challenges/staff/claim_review.html",
+        {
+            "claim": claim,
+            "partner": claim.partner,
+            "customer": customer,
+            "forms": forms,
+            "transitions": staff_selectors.claim_transitions(claim),
+            "ledger": staff_selectors.claim_ledger(claim),
+            "history": staff_selectors.partner_customer_history(claim),
+            "conflicts": staff_selectors.claim_conflicts(claim),
+            "exclusion": services.exclusion_for(
+                claim.season_id, customer.tenant_id, customer.domain
+            )
+            if customer
+            else None,
+            "evidence_is_image": staff_selectors.evidence_is_image(claim),
+            "summary": staff_selectors.partner_summary(claim.partner),
+            "bant": [
+                (_("Budget"), claim.bant_budget),
+                (_("Authority"), claim.bant_authority),
+                (_("Need"), claim.bant_need),
+                (_("Time"), claim.bant_time),
+            ],
+        },
+    )
+
+
+@staff_required
+def claim_evidence(request, pk):
+    claim = get_object_or_404(Claim, pk=pk)
+    if not claim.evidence:
+        raise Http404
+    content_type = staff_selectors.evidence_content_type(claim)
+    try:
+        handle = claim.evidence.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        # Anything but the accepted formats is offered as a download, never rendered.
+        content_type=content_type or "application/octet-stream",
+        as_attachment=not content_type,
+        filename=claim.evidence_name or PurePath(claim.evidence.name).name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Partner -------------------------------------------------------------------------------------
+
+
+@staff_required
+def partner_disqualify(request, pk):
+    partner = get_object_or_404(Partner.objects.select_related("season", "league"), pk=pk)
+    form = DisqualifyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.partner_disqualify(
+                partner=partner, reviewer=request.user, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as exc:
+            messages.error(request, str(exc))
+            return redirect("challenges:staff-disqualify", pk=partner.pk)
+        messages.success(
+            request,
+            _("%(company)s is disqualified; all its points are revoked.")
+            % {"company": partner.name},
+        )
+        return redirect("partners:staff-registration-detail", pk=partner.pk)
+    return render(
+        request,
+        "challenges/staff/partner_disqualify.html",
+        {"partner": partner, "form": form, "summary": staff_selectors.partner_summary(partner)},
+    )
+
+
+# --- Exclusions ----------------------------------------------------------------------------------
+
+
+@staff_required
+def exclusions(request):
+    season = Season.objects.current()
+    form = ExclusionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if season is None:
+            raise Http404
+        try:
+            exclusion = services.exclusion_create(
+                season=season,
+                kind=form.cleaned_data["kind"],
+                value=form.cleaned_data["value"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, _("%(value)s is excluded from the league.") % {"value": exclusion.value}
+            )
+            return redirect("challenges:staff-exclusions")
+    return render(
+        request,
+        "challenges/staff/exclusion_list.html",
+        {
+            "season": season,
+            "form": form,
+            "rows": staff_selectors.exclusion_list(season=season) if season else [],
+        },
+    )
+
+
+# --- Academy -------------------------------------------------------------------------------------
+
+ATTENDANCE_VALUES = {"yes": True, "no": False}
+
+
+def _record_attendance(request, season) -> AcademyDate:
+    academy = get_object_or_404(AcademyDate, pk=_posted_pk(request, "academy"), season=season)
+    granted_before = staff_selectors.academy_granted_partner_ids(season=season)
+    recorded = 0
+    for seat in AcademySeat.objects.filter(academy=academy).select_related("partner"):
+        value = ATTENDANCE_VALUES.get(request.POST.get(f"seat-{seat.pk}", ""))
+        if value is None or value == seat.attended:
+            continue
+        try:
+            services.academy_attendance_record(seat=seat, attended=value, reviewer=request.user)
+        except DomainError as exc:
+            messages.error(request, f"{seat.name} ({seat.partner.name}): {exc}")
+        else:
+            recorded += 1
+    granted = staff_selectors.academy_granted_partner_ids(season=season) - granted_before
+    if recorded:
+        messages.success(
+            request,
+            ngettext(
+                "Attendance recorded for %(n)s attendee.",
+                "Attendance recorded for %(n)s attendees.",
+                recorded,
+            )
+            % {"n": recorded},
+        )
+    else:
+        messages.info(request, _("Nothing changed."))
+    for partner in Partner.objects.filter(pk__in=granted).order_by("name"):
+        messages.success(
+            request,
+            _("%(company)s receives the academy points.") % {"company": partner.name},
+        )
+    return academy
+
+
+@staff_required
+def academy(request):
+    season = Season.objects.current()
+    form = AcademyDateForm()
+    if request.method == "POST" and season is not None:
+        if request.POST.get("action") == "attendance":
+            academy = _record_attendance(request, season)
+            return redirect(reverse("challenges:staff-academy") + f"#academy-{academy.pk}")
+        form = AcademyDateForm(request.POST)
+        if form.is_valid():
+            try:
+                services.academy_date_create(
+                    season=season,
+                    day=form.cleaned_data["date"],
+                    location=form.cleaned_data["location"],
+                )
+            except DomainError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("The academy date is added."))
+                return redirect("challenges:staff-academy")
+    return render(
+        request,
+        "challenges/staff/academy_list.html",
+        {
+            "season": season,
+            "form": form,
+            "academies": staff_selectors.academy_list(season=season) if season else [],
+            "granted": staff_selectors.academy_granted_partner_ids(season=season)
+            if season
+            else set(),
+        },
+    )
+
+
+# --- Training redemptions ------------------------------------------------------------------------
+
+
+@staff_required
+def redemptions(request):
+    season = Season.objects.current()
+    if request.method == "POST":
+        redemption = get_object_or_404(
+            Redemption.objects.select_related("partner"), pk=_posted_pk(request, "redemption")
+        )
+        approve = request.POST.get("action") == "approve"
+        try:
+            services.redemption_decide(
+                redemption=redemption,
+                reviewer=request.user,
+                approve=approve,
+                reason=request.POST.get("reason", ""),
+            )
+        except DomainError as exc:
+            messages.error(request, f"{redemption.partner.name}: {exc}")
+        else:
+            messages.success(
+                request,
+                (
+                    _("The training redemption of %(company)s is approved.")
+                    if approve
+                    else _("The training redemption of %(company)s is rejected.")
+                )
+                % {"company": redemption.partner.name},
+            )
+        return redirect("challenges:staff-redemptions")
+    rows = staff_selectors.redemption_open_list(season=season) if season else []
+    for row in rows:
+        row.reject_form = RedemptionRejectForm(auto_id=f"r{row.redemption.pk}_%s")
+    return render(
+        request,
+        "challenges/staff/redemption_list.html",
+        {
+            "season": season,
+            "rows": rows,
+            "decided": staff_selectors.redemption_decided_list(season=season) if season else [],
+        },
+    )

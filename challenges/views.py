@@ -1,55 +1,321 @@
-"""Partner-side views of claims (placeholder: being written; every view answers 404 until then)."""
+"""Partner-side pages of the league: the company's end customers, claims, points statement,
+academy seats and training redemptions. Every view is tenant-scoped through `partner_view`;
+writes go through `challenges.services`, whose `DomainError` is shown as a form error."""
 
-from django.http import Http404
+from decimal import Decimal
 
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-def customer_list(request, *args, **kwargs):
-    raise Http404
+from league.errors import DomainError
+from partners.models import EndCustomer
+from partners.tenancy import get_for_partner, partner_view
 
+from . import selectors, services
+from .evidence import evidence_response
+from .forms import (
+    AcademySeatForm,
+    AnswerForm,
+    ClaimForm,
+    CustomerForm,
+    RedemptionForm,
+    claim_spec,
+)
+from .models import Claim
 
-def customer_create(request, *args, **kwargs):
-    raise Http404
-
-
-def customer_detail(request, *args, **kwargs):
-    raise Http404
-
-
-def claim_list(request, *args, **kwargs):
-    raise Http404
-
-
-def claim_choose(request, *args, **kwargs):
-    raise Http404
-
-
-def claim_create(request, *args, **kwargs):
-    raise Http404
-
-
-def claim_detail(request, *args, **kwargs):
-    raise Http404
+# --- End customers -------------------------------------------------------------------------------
 
 
-def claim_answer(request, *args, **kwargs):
-    raise Http404
+@partner_view()
+def customer_list(request, membership):
+    return render(
+        request,
+        "challenges/customer_list.html",
+        {"partner": membership.partner, "customers": selectors.customer_list(membership.partner)},
+    )
 
 
-def claim_withdraw(request, *args, **kwargs):
-    raise Http404
+@partner_view(approved=True)
+def customer_create(request, membership):
+    form = CustomerForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = services.customer_create(
+                partner=membership.partner, data=form.customer_data(), actor=request.user
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, _("%(name)s was added to your end customers.") % {"name": customer.name}
+            )
+            return redirect("challenges:customer-detail", pk=customer.pk)
+    return render(
+        request, "challenges/customer_form.html", {"partner": membership.partner, "form": form}
+    )
 
 
-def claim_evidence(request, *args, **kwargs):
-    raise Http404
+@partner_view(model=EndCustomer)
+def customer_detail(request, membership, pk):
+    customer = get_for_partner(EndCustomer, membership.partner, pk=pk)
+    claims = list(selectors.customer_claims(customer))
+    return render(
+        request,
+        "challenges/customer_detail.html",
+        {
+            "partner": membership.partner,
+            "customer": customer,
+            "claims": claims,
+            "points": sum(c.points_booked + c.bonus_booked for c in claims),
+            "challenges": selectors.customer_challenges(customer, claims),
+        },
+    )
 
 
-def statement(request, *args, **kwargs):
-    raise Http404
+# --- Claims --------------------------------------------------------------------------------------
 
 
-def academy(request, *args, **kwargs):
-    raise Http404
+@partner_view()
+def claim_list(request, membership):
+    partner = membership.partner
+    status = request.GET.get("status", "")
+    if status not in Claim.Status.values:
+        status = ""
+    counts = selectors.claim_status_counts(partner)
+    return render(
+        request,
+        "challenges/claim_list.html",
+        {
+            "partner": partner,
+            "claims": selectors.claim_list(partner, status or None),
+            "status": status,
+            "total": sum(counts.values()),
+            "statuses": [(value, label, counts[value]) for value, label in Claim.Status.choices],
+        },
+    )
 
 
-def redemption_list(request, *args, **kwargs):
-    raise Http404
+def _choose_context(partner, customer_pk: str | None):
+    customer = None
+    if customer_pk and customer_pk.isdigit():
+        customer = EndCustomer.objects.filter(partner=partner, pk=customer_pk).first()
+    return {
+        "partner": partner,
+        "customer": customer,
+        "challenges": [
+            (challenge, claim_spec(challenge))
+            for challenge in selectors.challenge_claimable_list(partner.season_id)
+        ],
+        "has_customers": EndCustomer.objects.filter(partner=partner).exists(),
+    }
+
+
+@partner_view(approved=True)
+def claim_choose(request, membership):
+    return render(
+        request,
+        "challenges/claim_choose.html",
+        _choose_context(membership.partner, request.GET.get("customer")),
+    )
+
+
+@partner_view(approved=True)
+def claim_create(request, membership, code):
+    partner = membership.partner
+    challenge = selectors.challenge_claimable_get(partner.season_id, code)
+    if challenge is None:
+        # A code from an old link or a forged URL: say so, and offer the real challenges.
+        context = _choose_context(partner, request.GET.get("customer"))
+        context["unknown_code"] = code
+        return render(request, "challenges/claim_choose.html", context, status=404)
+    initial = {}
+    customer_pk = request.GET.get("customer", "")
+    if customer_pk.isdigit():
+        initial["customer"] = (
+            EndCustomer.objects.filter(partner=partner, pk=customer_pk).values_list("pk", flat=True)
+        ).first()
+    form = ClaimForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        partner=partner,
+        challenge=challenge,
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            claim = services.claim_submit(
+                membership=membership,
+                challenge_code=challenge.code,
+                customer=form.cleaned_data["customer"],
+                data=form.claim_data(),
+                evidence=form.cleaned_data.get("evidence") or None,
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("Your claim “%(title)s” was submitted. Ingram Micro will review it.")
+                % {"title": challenge.title},
+            )
+            return redirect("challenges:claim-detail", pk=claim.pk)
+    return render(
+        request,
+        "challenges/claim_form.html",
+        {
+            "partner": partner,
+            "challenge": challenge,
+            "spec": form.spec,
+            "form": form,
+            "has_customers": form.fields["customer"].queryset.exists(),
+        },
+    )
+
+
+@partner_view(model=Claim)
+def claim_detail(request, membership, pk):
+    claim = selectors.claim_get(membership.partner, pk)
+    return render(
+        request,
+        "challenges/claim_detail.html",
+        {
+            "partner": membership.partner,
+            "claim": claim,
+            "transitions": selectors.claim_transitions(claim),
+            "answer_form": AnswerForm() if claim.status == Claim.Status.NEEDS_INFO else None,
+        },
+    )
+
+
+@require_POST
+@partner_view(model=Claim)
+def claim_answer(request, membership, pk):
+    claim = get_for_partner(Claim, membership.partner, pk=pk)
+    form = AnswerForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise DomainError(" ".join(form.errors["answer"]))
+        services.claim_answer(
+            claim=claim, membership=membership, answer=form.cleaned_data["answer"]
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, _("Thank you. Your answer was sent; the claim is back in review.")
+        )
+    return redirect("challenges:claim-detail", pk=claim.pk)
+
+
+@require_POST
+@partner_view(model=Claim)
+def claim_withdraw(request, membership, pk):
+    claim = get_for_partner(Claim, membership.partner, pk=pk)
+    try:
+        services.claim_withdraw(claim=claim, membership=membership)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The claim was withdrawn."))
+    return redirect("challenges:claim-detail", pk=claim.pk)
+
+
+@partner_view(model=Claim)
+def claim_evidence(request, membership, pk):
+    return evidence_response(get_for_partner(Claim, membership.partner, pk=pk))
+
+
+# --- Points, academy, trainings ------------------------------------------------------------------
+
+
+@partner_view()
+def statement(request, membership):
+    lines, total = selectors.statement(membership.partner)
+    return render(
+        request,
+        "challenges/statement.html",
+        {"partner": membership.partner, "lines": lines, "total": total},
+    )
+
+
+@partner_view()
+def academy(request, membership):
+    partner = membership.partner
+    can_book = partner.status == partner.Status.APPROVED
+    posted = request.method == "POST" and can_book
+    form = AcademySeatForm(request.POST if posted else None, partner=partner)
+    if posted and form.is_valid():
+        try:
+            services.academy_seat_book(
+                membership=membership,
+                academy=form.cleaned_data["academy"],
+                name=form.cleaned_data["name"],
+                email=form.cleaned_data["email"],
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("%(name)s is registered for the academy on %(date)s.")
+                % {
+                    "name": form.cleaned_data["name"],
+                    "date": f"{form.cleaned_data['academy'].date:%d.%m.%Y}",
+                },
+            )
+            return redirect("challenges:academy")
+    dates = selectors.academy_dates(partner)
+    booked = sum(len(d.own_seats) for d in dates)
+    seats = partner.season.academy_seats
+    return render(
+        request,
+        "challenges/academy.html",
+        {
+            "partner": partner,
+            "season": partner.season,
+            "dates": dates,
+            "booked": booked,
+            "seats_left": max(0, seats - booked),
+            "granted": selectors.academy_granted(partner),
+            "form": form if can_book else None,
+        },
+    )
+
+
+@partner_view()
+def redemption_list(request, membership):
+    partner = membership.partner
+    can_request = partner.status == partner.Status.APPROVED
+    posted = request.method == "POST" and can_request
+    form = RedemptionForm(request.POST if posted else None)
+    if posted and form.is_valid():
+        try:
+            services.redemption_request(
+                membership=membership,
+                training=form.cleaned_data["training"],
+                provider=form.cleaned_data["provider"],
+                amount_eur=form.cleaned_data["amount_eur"],
+            )
+        except DomainError as exc:
+            form.add_error("amount_eur", str(exc))
+        else:
+            messages.success(request, _("Your request was sent to Ingram Micro."))
+            return redirect("challenges:redemption-list")
+    redemptions = list(selectors.redemption_list(partner))
+    return render(
+        request,
+        "challenges/redemption_list.html",
+        {
+            "partner": partner,
+            "season": partner.season,
+            "balance": services.redemption_balance(partner),
+            "points": services.partner_points(partner),
+            "redemptions": redemptions,
+            "requested": sum(
+                (r.amount_eur for r in redemptions if r.status == r.Status.REQUESTED), Decimal(0)
+            ),
+            "form": form if can_request else None,
+        },
+    )

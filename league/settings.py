@@ -178,6 +178,9 @@ ACCOUNT_RATE_LIMITS = False if env_bool("DISABLE_RATE_LIMITS") else {}
 
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Azure Acceleration League"
+# Accept the code of the neighbouring 30-second step too (RFC 6238 clock drift; a code typed
+# just before the step changes is still accepted). Each code is still usable only once.
+MFA_TOTP_TOLERANCE = 1
 
 # --- E-mail -------------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(

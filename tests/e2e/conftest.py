@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from .helpers import STAFF_EMAIL, STAFF_PASSWORD
+
 # Playwright's sync API runs an asyncio event loop in the test thread; Django's async-safety check
 # would then refuse ORM calls made by the test itself.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -112,3 +114,23 @@ def celery_eager():
 def e2e_settings(settings):
     settings.ACCOUNT_RATE_LIMITS = False
     return settings
+
+
+@pytest.fixture
+def staff_user(db):
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from partners.models import User
+
+    user = User.objects.create_user(
+        email=STAFF_EMAIL,
+        password=STAFF_PASSWORD,
+        is_staff=True,
+        first_name="Sam",
+        last_name="Staff",
+    )
+    EmailAddress.objects.create(user=user, email=STAFF_EMAIL, verified=True, primary=True)
+    secret = generate_totp_secret()
+    totp = TOTP.activate(user, secret)
+    return user, secret, totp

@@ -5,7 +5,6 @@ e-mail task run eagerly), asserting what the people involved see in their browse
 """
 
 import re
-import time
 from datetime import timedelta
 
 import pytest
@@ -15,12 +14,12 @@ from playwright.sync_api import expect
 from league.models import League, Season
 from partners.models import Membership, Partner, User
 
+from .helpers import STAFF_EMAIL, STAFF_PASSWORD, current_totp_code, submit_button
+
 pytestmark = pytest.mark.e2e
 
 PARTNER_EMAIL = "anna.admin@contoso-cloud.example"
 PARTNER_PASSWORD = "Wolken-Segler-2025!"
-STAFF_EMAIL = "sam.staff@ingrammicro.example"
-STAFF_PASSWORD = "Staff-Zugang-2025!"
 COMPANY = "Contoso Cloud GmbH"
 CONFIRM_PATH_RE = re.compile(r"/accounts/confirm-email/([^/\s]+)/")
 
@@ -35,10 +34,6 @@ def pseudonym_re(number: int) -> re.Pattern:
     # "Partner 1" must not match "Partner 12" (no \b before it: text content of adjacent blocks
     # runs together, e.g. "approvedPartner 7").
     return re.compile(rf"Partner {number}(?!\d)")
-
-
-def submit_button(page, form_selector: str):
-    return page.locator(form_selector).locator("button[type=submit], input[type=submit]").first
 
 
 @pytest.fixture
@@ -61,41 +56,6 @@ def open_season(db):
     ]
     assert Season.objects.current() == season
     return season, leagues
-
-
-@pytest.fixture
-def staff_user(db):
-    from allauth.account.models import EmailAddress
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-
-    user = User.objects.create_user(
-        email=STAFF_EMAIL,
-        password=STAFF_PASSWORD,
-        is_staff=True,
-        first_name="Sam",
-        last_name="Staff",
-    )
-    EmailAddress.objects.create(user=user, email=STAFF_EMAIL, verified=True, primary=True)
-    secret = generate_totp_secret()
-    totp = TOTP.activate(user, secret)
-    return user, secret, totp
-
-
-def current_totp_code(secret: str, totp) -> str:
-    """The authenticator app's code, not about to expire, and not yet marked as used."""
-    from allauth.mfa import app_settings
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-    from django.core.cache import cache
-
-    period = app_settings.TOTP_PERIOD
-    remaining = period - time.time() % period
-    if remaining < 3:  # the server checks only the current period (TOTP_TOLERANCE = 0)
-        time.sleep(remaining + 0.2)
-    code = format_hotp_value(hotp_value(secret, int(time.time()) // period))
-    # allauth refuses a code twice within a period. The cache (Redis with REDIS_URL) outlives the
-    # test database, which is created afresh with ids from 1: forget a use by an earlier run.
-    cache.delete(totp._get_used_cache_key(code))
-    return code
 
 
 def test_company_registers_and_staff_approve_it(

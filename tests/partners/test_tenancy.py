@@ -5,18 +5,66 @@ decorated with `partner_view(model=...)`, so a new partner-scoped URL is covered
 added (and fails here if nobody says how to make an object of its model for another company).
 """
 
+import itertools
+
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from partners.models import Invitation, Membership
+from challenges.models import Claim
+from credits.models import CreditNote
+from partners.models import EndCustomer, Invitation, Membership
 from tests.conftest import client_for
-from tests.factories import InvitationFactory, MembershipFactory
+from tests.factories import (
+    ClaimFactory,
+    EndCustomerFactory,
+    InvitationFactory,
+    MembershipFactory,
+)
+
+# A 1×1 PNG: claims carry an evidence file, so that the evidence URL is walked with a real file.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
+)
+
+
+def make_claim(partner):
+    return ClaimFactory(
+        customer=EndCustomerFactory(partner=partner),
+        evidence=ContentFile(PNG, name="evidence.png"),
+        evidence_name="evidence.png",
+        evidence_type="image/png",
+    )
+
+
+_note_numbers = itertools.count(1)
+
+
+def make_credit_note(partner):
+    sequence = next(_note_numbers)
+    return CreditNote.objects.create(
+        season=partner.season,
+        partner=partner,
+        sequence=sequence,
+        number=f"GS-TEST-{sequence:05d}",
+        total_eur=0,
+    )
+
 
 # How to make an object of each tenant-scoped model for a given company.
 MAKERS = {
     Invitation: lambda partner: InvitationFactory(partner=partner),
     Membership: lambda partner: MembershipFactory(partner=partner),
+    EndCustomer: lambda partner: EndCustomerFactory(partner=partner),
+    Claim: make_claim,
+    CreditNote: make_credit_note,
 }
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def scoped_patterns(resolver=None, prefix=""):
@@ -41,7 +89,21 @@ def test_the_walk_finds_the_partner_scoped_urls():
     routes = {route for route, _view in scoped_patterns()}
     assert "company/members/" in routes
     assert "company/invitations/<int:pk>/revoke/" in routes
+    assert {
+        "company/customers/",
+        "company/customers/<int:pk>/",
+        "company/claims/",
+        "company/claims/new/<slug:code>/",
+        "company/claims/<int:pk>/",
+        "company/claims/<int:pk>/answer/",
+        "company/claims/<int:pk>/withdraw/",
+        "company/claims/<int:pk>/evidence/",
+        "company/statement/",
+        "company/academy/",
+        "company/trainings/",
+    } <= routes
     assert {model for _route, model in object_urls()} <= set(MAKERS)
+    assert {EndCustomer, Claim} <= {model for _route, model in object_urls()}
 
 
 @pytest.mark.django_db
@@ -56,8 +118,12 @@ def test_another_companys_object_answers_404(
     url = "/" + route.replace("<int:pk>", str(foreign.pk))
     before = model.objects.filter(pk=foreign.pk).values().first()
     response = getattr(client_for(user), method)(url)
-    # require_POST answers 405 to GET before anything is looked up; every other answer is 404.
-    assert response.status_code in ((404, 405) if method == "get" else (404,))
+    # require_POST / require_GET answer 405 to the other method before anything is looked up, so
+    # they reveal nothing; then the method the view does accept must answer 404.
+    if response.status_code == 405:
+        other = "post" if method == "get" else "get"
+        response = getattr(client_for(user), other)(url)
+    assert response.status_code == 404
     assert model.objects.filter(pk=foreign.pk).values().first() == before
 
 
@@ -66,18 +132,38 @@ def test_another_companys_object_answers_404(
 def test_own_companys_object_is_reachable_for_its_admin(route, model, alice, company_a):
     own = MAKERS[model](company_a)
     url = "/" + route.replace("<int:pk>", str(own.pk))
-    assert client_for(alice).post(url).status_code == 302
+    client = client_for(alice)
+    response = client.get(url)
+    if response.status_code == 405:  # an action: POST it
+        assert client.post(url).status_code == 302
+    else:  # a page or a file
+        assert response.status_code == 200
 
 
 @pytest.mark.django_db
 def test_pages_show_only_the_own_company(alice, company_a, company_c, charlie):
     InvitationFactory(partner=company_c, email="secret-invitee@charlie.example")
-    for url in ("/company/", "/company/members/"):
+    foreign_claim = make_claim(company_c)
+    foreign_claim.customer.name = "Secret Customer of Charlie"
+    foreign_claim.customer.save()
+    for url in (
+        "/company/",
+        "/company/members/",
+        "/company/customers/",
+        "/company/claims/",
+        "/company/claims/new/sales_meeting/",
+        "/company/statement/",
+        "/company/academy/",
+        "/company/trainings/",
+    ):
         page = client_for(alice).get(url).content.decode()
         assert company_a.name in page
         assert company_c.name not in page
         assert charlie.email not in page
         assert "secret-invitee" not in page
+        assert "Secret Customer of Charlie" not in page
+        assert foreign_claim.customer.tenant_id not in page
+        assert f"/company/claims/{foreign_claim.pk}/" not in page
 
 
 @pytest.mark.django_db

@@ -1,10 +1,19 @@
-"""A demo season with two leagues, a dozen approved partners, a pending registration and logins.
+"""A demo season with two leagues, a dozen approved partners, a pending registration and logins,
+and a living challenge league: end customers and claims (approved through the services, so the
+ledger has entries and the first-customer bonus; some waiting for review, one with a question to
+the partner, one rejected, one end customer reported by two partners), academy dates with seats
+and a recorded attendance.
 
-Idempotent: running it again changes nothing. It refuses to run without DEBUG unless --force is
-given, because it creates accounts with published passwords.
+Idempotent: running it again changes nothing (a partner that has end customers is left alone, as
+is an academy date that exists). It refuses to run without DEBUG unless --force is given, because
+it creates accounts with published passwords.
 """
 
 import calendar
+import logging
+import random
+import uuid
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 from allauth.account.models import EmailAddress
@@ -13,13 +22,16 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
+from challenges import services as claim_services
 from challenges.catalogue import CATALOGUE
-from challenges.models import Challenge
+from challenges.importers import import_user
+from challenges.models import AcademyDate, Challenge
 from league.models import League, Season
 from league.services import season_activate
-from partners.models import Membership, Partner, User
+from partners.models import EndCustomer, Membership, Partner, User
 from partners.services import _assign_pseudonym
 
 DEMO_SLUG = "demo"
@@ -62,6 +74,57 @@ COMPANIES = (
 )
 
 
+# Tenant and subscription IDs of the demo are derived from this namespace, so they are the same
+# on every machine (and credits/demo.py finds them in its billing file).
+DEMO_NAMESPACE = uuid.UUID("6f1c4a52-93d4-4d6e-a0c2-7a1e3b9d2c10")
+
+CUSTOMERS = (
+    ("Hansa Logistik GmbH", "hansa-logistik.de"),
+    ("Fischmarkt Digital KG", "fischmarkt-digital.de"),
+    ("Alster Kanzlei Partner mbB", "alster-kanzlei.de"),
+    ("Reederei Blank GmbH", "reederei-blank.de"),
+    ("Bäckerei Sonnenschein GmbH", "baeckerei-sonnenschein.de"),
+    ("Autohaus Weiß & Söhne KG", "autohaus-weiss.de"),
+    ("Praxis Dr. Lindner", "praxis-lindner.de"),
+    ("Stadtwerke Musterstadt GmbH", "stadtwerke-musterstadt.de"),
+    ("Brauerei Hopfenglück GmbH", "hopfenglueck.de"),
+    ("Maschinenbau Krämer AG", "kraemer-maschinenbau.de"),
+    ("Hotel Seeblick GmbH", "hotel-seeblick.de"),
+    ("Steuerberatung Vogel", "stb-vogel.de"),
+)
+
+# The demo login's company: (customer, challenge, outcome). One of everything a partner sees.
+DEMO_STORY = (
+    (0, "sql_lead", "approved"),
+    (0, "sales_meeting", "approved"),
+    (0, "new_customer", "approved"),
+    (0, "svc_security", "submitted"),
+    (1, "sql_lead", "approved"),
+    (1, "presales_sizing", "needs_info"),
+    (2, "sales_meeting", "submitted"),
+    (3, "svc_databases", "rejected"),
+)
+# What the other companies did, customer by customer, in the order a sale goes.
+FUNNEL = ("sql_lead", "sales_meeting", "presales_sizing", "new_customer")
+SERVICES = ("svc_security", "svc_analytics_ai", "svc_databases", "svc_avd")
+
+
+@contextmanager
+def _quiet_mail():
+    """The demo's decisions mail the partners' users: nobody should get them, and with tasks run
+    in-process each would log lines on the console."""
+    loggers = [logging.getLogger(name) for name in ("celery.app.trace", "kombu.connection")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
 def _add_months(day: date, months: int) -> date:
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
@@ -77,11 +140,13 @@ class Command(BaseCommand):
     def handle(self, *args, force=False, **options):
         if not settings.DEBUG and not force:
             raise CommandError("seed_demo creates accounts with known passwords; use --force.")
-        with transaction.atomic():
+        with _quiet_mail(), transaction.atomic():
             season = self._season()
             leagues = self._leagues(season)
             self._partners(season, leagues)
             self._users(season)
+            self._claims(season)
+            self._academy(season)
         self._print_logins(season)
 
     def _season(self) -> Season:
@@ -185,6 +250,145 @@ class Command(BaseCommand):
         staff = self._user(*STAFF_LOGIN, is_staff=True, first_name="Demo", last_name="Staff")
         if not Authenticator.objects.filter(user=staff, type=Authenticator.Type.TOTP).exists():
             TOTP.activate(staff, STAFF_TOTP_SECRET)
+
+    def _claims(self, season: Season) -> None:
+        """End customers and claims of the first ten partners, decided through the services.
+
+        The demo login's company submits as its admin; the others have no users, so their claims
+        come in as if imported (by the system user of `import_claims`)."""
+        staff = User.objects.get(email=STAFF_LOGIN[0])
+        system = import_user()
+        last = min(timezone.localdate(), season.end_date)
+        partners = Partner.objects.filter(season=season, status=Partner.Status.APPROVED)
+        shared_tenant = ""
+        for n, partner in enumerate(partners.order_by("partner_id")[:10]):
+            if EndCustomer.objects.filter(partner=partner).exists():
+                continue  # seeded before
+            rng = random.Random(f"demo-claims-{partner.partner_id}")
+            membership = partner.memberships.select_related("user").first() or Membership(
+                partner=partner, user=system, season=season
+            )
+            names, story = self._story(n, rng)
+            customers = [
+                claim_services.customer_create(
+                    partner=partner,
+                    data=claim_services.CustomerData(
+                        name=name,
+                        tenant_id=str(uuid.uuid5(DEMO_NAMESPACE, f"{partner.partner_id}/{i}")),
+                        domain=domain,
+                        contact_name="IT-Leitung",
+                        contact_email=f"it@{domain}",
+                    ),
+                    actor=membership.user,
+                )
+                for i, (name, domain) in enumerate(names)
+            ]
+            if n == 0:
+                shared_tenant = customers[0].tenant_id
+            elif n == 1 and shared_tenant:
+                # The same end customer reported by two partners: a conflict in the review queue.
+                customers.append(
+                    claim_services.customer_create(
+                        partner=partner,
+                        data=claim_services.CustomerData(
+                            name="Hansa Logistik",
+                            tenant_id=shared_tenant,
+                            domain="hansa-logistik.de",
+                        ),
+                        actor=membership.user,
+                    )
+                )
+                story.append((len(customers) - 1, "sales_meeting", "submitted"))
+            # Each customer's steps a week apart, from a random start, never after today.
+            start = {
+                i: rng.randrange(max(1, (last - season.start_date).days))
+                for i in range(len(customers))
+            }
+            step = dict.fromkeys(start, 0)
+            for i, code, outcome in story:
+                day = min(last, season.start_date + timedelta(days=start[i] + 7 * step[i]))
+                step[i] += 1
+                self._claim(membership, customers[i], code, outcome, day, staff)
+
+    @staticmethod
+    def _story(n: int, rng: random.Random) -> tuple[list, list]:
+        """Which customers the n-th partner reported and (customer, challenge, outcome) steps."""
+        if n == 0:
+            return list(CUSTOMERS[:4]), list(DEMO_STORY)
+        names = rng.sample(CUSTOMERS[4:], rng.randint(1, 4))
+        story = []
+        for i in range(len(names)):
+            steps = FUNNEL[: rng.randint(1, len(FUNNEL))]
+            if "new_customer" in steps and rng.random() < 0.5:
+                steps += (rng.choice(SERVICES),)
+            story += [
+                (i, code, "submitted" if rng.random() < 0.25 else "approved") for code in steps
+            ]
+        return names, story
+
+    @staticmethod
+    def _claim(membership, customer, code: str, outcome: str, day: date, staff: User) -> None:
+        meeting, lead = code in ("sales_meeting", "presales_sizing"), code == "sql_lead"
+        claim = claim_services.claim_submit(
+            membership=membership,
+            challenge_code=code,
+            customer=customer,
+            # What the browser's form for this challenge asks for, and nothing else.
+            data=claim_services.ClaimData(
+                activity_date=day,
+                meeting_date=day if meeting else None,
+                distributor_contact="Ingrid Vertrieb (Ingram Micro)" if meeting else "",
+                subscription_id=str(uuid.uuid5(DEMO_NAMESPACE, f"sub/{customer.tenant_id}"))
+                if code == "new_customer"
+                else "",
+                bant_budget=lead,
+                bant_authority=lead,
+                bant_need=lead,
+                bant_time=lead,
+            ),
+        )
+        if outcome == "approved":
+            claim_services.claim_approve(claim=claim, reviewer=staff)
+        elif outcome == "needs_info":
+            claim_services.claim_ask(
+                claim=claim,
+                reviewer=staff,
+                question="Bitte nennen Sie die Teilnehmer des Termins beim Endkunden.",
+            )
+        elif outcome == "rejected":
+            claim_services.claim_reject(
+                claim=claim,
+                reviewer=staff,
+                reason="Für diesen Endkunden ist keine Buchung der Services Group Databases zu "
+                "sehen.",
+            )
+
+    def _academy(self, season: Season) -> None:
+        """A past academy date the demo company attended, and one still open for booking."""
+        staff = User.objects.get(email=STAFF_LOGIN[0])
+        today = timezone.localdate()
+        past = AcademyDate.objects.filter(season=season, location="Ingram Micro, Dornach").first()
+        if past is None:
+            past = AcademyDate.objects.create(
+                season=season,
+                date=max(season.start_date, today - timedelta(days=20)),
+                location="Ingram Micro, Dornach",
+            )
+            membership = Membership.objects.select_related("partner", "user").get(
+                season=season, user__email=PARTNER_LOGIN[0]
+            )
+            seat = claim_services.academy_seat_book(
+                membership=membership,
+                academy=past,
+                name="Demo Partner",
+                email=membership.user.email,
+            )
+            claim_services.academy_attendance_record(seat=seat, attended=True, reviewer=staff)
+        AcademyDate.objects.get_or_create(
+            season=season,
+            location="Online (Microsoft Teams)",
+            defaults={"date": min(season.end_date, today + timedelta(days=30))},
+        )
 
     def _print_logins(self, season: Season) -> None:
         out = self.stdout.write

@@ -1,0 +1,158 @@
+"""Two reviewers deciding at the same moment, each in its own thread and database connection:
+"counted at most" and the ledger must hold (SPEC section 3); two digest workers at once report
+each new claim once. PostgreSQL only: SQLite serialises
+writers on the whole file, so there is no race to lose there, and CI runs PostgreSQL.
+"""
+
+import re
+import threading
+from functools import partial
+
+import pytest
+from django.core import mail
+from django.db import connection, connections
+from django.utils import translation
+
+from challenges import services
+from challenges.models import Claim, LedgerEntry
+from challenges.tasks import staff_digest_send
+from league.errors import DomainError
+from partners.models import User
+from tests.factories import (
+    ClaimFactory,
+    EndCustomerFactory,
+    MembershipFactory,
+    PartnerFactory,
+    SeasonFactory,
+    UserFactory,
+)
+
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL (set DATABASE_URL): row locks between two connections are "
+        "what is tested, and SQLite has none",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+ROUNDS = 10
+
+
+def at_once(*calls) -> list[object]:
+    """Run each call in its own thread (so on its own database connection), all released by one
+    barrier; returns per call its result or the exception it raised."""
+    barrier = threading.Barrier(len(calls))
+    results: list[object] = [None] * len(calls)
+
+    def work(i: int) -> None:
+        try:
+            with translation.override("en"):
+                barrier.wait(timeout=10)
+                results[i] = calls[i]()
+        except Exception as exc:  # reported to the main thread, asserted there
+            results[i] = exc
+        finally:
+            connections.close_all()  # this thread's connection
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+        assert not thread.is_alive(), "a thread hung (deadlock?)"
+    return results
+
+
+def decide_at_once(action, claim_pks: list[int], reviewer_pks: list[int]) -> list[object]:
+    """`action(claim, reviewer)` for each claim at once; per claim its new status or the error."""
+    calls = [
+        partial(action, Claim.objects.get(pk=claim_pk), User.objects.get(pk=reviewer_pk))
+        for claim_pk, reviewer_pk in zip(claim_pks, reviewer_pks, strict=True)
+    ]
+    return [r if isinstance(r, Exception) else r.status for r in at_once(*calls)]
+
+
+def approve(claim, reviewer):
+    return services.claim_approve(claim=claim, reviewer=reviewer)
+
+
+def revoke(claim, reviewer):
+    return services.claim_revoke(claim=claim, reviewer=reviewer, reason="Doppelt gemeldet")
+
+
+@pytest.fixture
+def world():
+    season = SeasonFactory()
+    partner = PartnerFactory(season=season)
+    MembershipFactory(partner=partner, user=UserFactory(password=None))
+    reviewers = [UserFactory(is_staff=True, password=None).pk for _ in range(2)]
+    return partner, reviewers
+
+
+def test_two_reviewers_approving_the_same_claim_book_it_once(world):
+    partner, reviewers = world
+    for _ in range(ROUNDS):
+        claim = ClaimFactory(customer=EndCustomerFactory(partner=partner), code="sales_meeting")
+        results = decide_at_once(approve, [claim.pk, claim.pk], reviewers)
+
+        approved = [r for r in results if r == Claim.Status.APPROVED]
+        refused = [r for r in results if isinstance(r, DomainError)]
+        assert len(approved) == 1 and len(refused) == 1, results
+        # The row locks make the second reviewer wait and then see the decision (the unique
+        # constraints, the last guard, would answer "counted by a concurrent approval").
+        assert "This claim is already approved." == str(refused[0])
+        assert list(LedgerEntry.objects.filter(claim=claim).values_list("kind", "points")) == [
+            ("grant", 50)
+        ]
+        assert claim.transitions.filter(to_status="approved").count() == 1
+    assert services.partner_points(partner) == 50 * ROUNDS
+
+
+def test_two_claims_of_a_once_per_customer_challenge_approved_at_once_count_once(world):
+    partner, reviewers = world
+    for _ in range(ROUNDS):
+        customer = EndCustomerFactory(partner=partner)
+        # Two claims that got past submission for the same customer (the factory skips the
+        # submission's check, as a race at submission would).
+        claims = [ClaimFactory(customer=customer, code="presales_sizing") for _ in range(2)]
+        results = decide_at_once(approve, [c.pk for c in claims], reviewers)
+
+        approved = [r for r in results if r == Claim.Status.APPROVED]
+        refused = [r for r in results if isinstance(r, DomainError)]
+        assert len(approved) == 1 and len(refused) == 1, results
+        assert "has already counted for this end customer; reject this claim" in str(refused[0])
+        statuses = sorted(Claim.objects.filter(customer=customer).values_list("status", flat=True))
+        assert statuses == ["approved", "submitted"]  # the refused one stays for a rejection
+        assert LedgerEntry.objects.filter(claim__customer=customer).count() == 1
+    assert services.partner_points(partner) == 100 * ROUNDS
+
+
+def test_two_new_customers_approved_at_once_grant_the_bonus_once(world):
+    partner, reviewers = world
+    claims = [
+        ClaimFactory(customer=EndCustomerFactory(partner=partner), code="new_customer")
+        for _ in range(2 * ROUNDS)
+    ]
+    for i in range(ROUNDS):
+        pair = claims[2 * i : 2 * i + 2]
+        assert decide_at_once(approve, [c.pk for c in pair], reviewers) == ["approved", "approved"]
+        # Revoke both, at once too, so the next round starts without the bonus again.
+        results = decide_at_once(revoke, [c.pk for c in pair], reviewers)
+        assert results == ["revoked", "revoked"], results
+        assert services.partner_points(partner) == 0
+    bonus = LedgerEntry.objects.filter(partner=partner, challenge__code="first_customer_bonus")
+    assert sorted(bonus.values_list("points", flat=True)) == [-200] * ROUNDS + [200] * ROUNDS
+
+
+def test_two_digest_workers_at_once_report_each_claim_once(world, settings):
+    settings.STAFF_NOTIFICATION_EMAILS = ["review@ingram.example"]
+    partner, _reviewers = world
+    for _ in range(ROUNDS):
+        mail.outbox.clear()
+        claims = [ClaimFactory(customer=EndCustomerFactory(partner=partner)) for _ in range(5)]
+        counts = at_once(staff_digest_send, staff_digest_send)
+        assert all(isinstance(c, int) for c in counts) and sum(counts) == 5, counts
+        reported = re.findall(r"/staff/claims/(\d+)/", "".join(m.body for m in mail.outbox))
+        assert sorted(map(int, reported)) == sorted(c.pk for c in claims)
+        assert len(mail.outbox) == len([c for c in counts if c])
