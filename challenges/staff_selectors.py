@@ -3,16 +3,16 @@
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import PurePath
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from league.models import Season
 from partners.models import CustomerExclusion, EndCustomer, Partner
 
-from . import services
+from . import rules, services
 from .models import AcademyDate, AcademySeat, Claim, ClaimTransition, LedgerEntry, Redemption
 from .staff_forms import ORDER_NEWEST, STATUS_ALL, STATUS_OPEN
 
@@ -107,20 +107,62 @@ def is_simple(claim: Claim, conflicts: list | None = None) -> bool:
     )
 
 
+def azure_use_before_season(claims: Iterable[Claim]) -> dict[int, date]:
+    """For `new_customer` claims whose tenant has consumption before the season in any imported
+    billing (SPEC section 3: the end customer must be new to Azure): claim id → the first month
+    with consumption. Two queries for any number of claims."""
+    from credits.models import UsageRow
+
+    claims = [c for c in claims if c.challenge.code == rules.NEW_CUSTOMER_CODE and c.customer_id]
+    if not claims:
+        return {}
+    # Usage is stored per month (the first of the month): compare with the season's first month.
+    starts = {
+        pk: start.replace(day=1)
+        for pk, start in Season.objects.filter(pk__in={c.season_id for c in claims}).values_list(
+            "pk", "start_date"
+        )
+    }
+    first_use = dict(
+        UsageRow.objects.filter(
+            customer_tenant_id__in={c.customer.tenant_id for c in claims},
+            month__lt=max(starts.values()),
+        )
+        .values("customer_tenant_id")
+        .annotate(first=Min("month"))
+        .values_list("customer_tenant_id", "first")
+    )
+    return {
+        c.pk: first_use[c.customer.tenant_id]
+        for c in claims
+        if c.customer.tenant_id in first_use
+        and first_use[c.customer.tenant_id] < starts[c.season_id]
+    }
+
+
 @dataclass
 class QueueRow:
     claim: Claim
     conflicts: list[EndCustomer]
     simple: bool
+    used_before: date | None = None
 
 
 def queue_rows(claims: Iterable[Claim]) -> list[QueueRow]:
     claims = list(claims)
     conflicts = customer_conflicts_map(c.customer for c in claims)
+    used_before = azure_use_before_season(claims)
     rows = []
     for claim in claims:
         found = conflicts.get(claim.customer_id, []) if claim.customer_id else []
-        rows.append(QueueRow(claim=claim, conflicts=found, simple=is_simple(claim, found)))
+        rows.append(
+            QueueRow(
+                claim=claim,
+                conflicts=found,
+                simple=is_simple(claim, found),
+                used_before=used_before.get(claim.pk),
+            )
+        )
     return rows
 
 

@@ -206,6 +206,7 @@ def claim_review(request, pk):
             "ledger": staff_selectors.claim_ledger(claim),
             "history": staff_selectors.partner_customer_history(claim),
             "conflicts": staff_selectors.claim_conflicts(claim),
+            "used_before": staff_selectors.azure_use_before_season([claim]).get(claim.pk),
             "exclusion": services.exclusion_for(
                 claim.season_id, customer.tenant_id, customer.domain
             )

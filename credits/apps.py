@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class CreditsConfig(AppConfig):
     name = "credits"
     verbose_name = _("Consumption credits")
+
+    def ready(self):
+        # Connects the guards that refuse changes to issued credit notes, in every process
+        # (web, worker, shell), not only where the URLs happen to be loaded.
+        from . import notes  # noqa: F401

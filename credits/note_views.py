@@ -1,19 +1,159 @@
-"""Credit notes (placeholder: being written; every view answers 404 until then)."""
+"""Credit notes: staff issue them and export them for Xvantage; staff and the partner download the
+PDF. Issuing goes through credits.notes; a DomainError becomes an error message."""
 
-from django.http import Http404
+import io
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET
+
+from league.decorators import staff_required
+from league.errors import DomainError
+from league.models import Season
+from partners.models import Partner
+from partners.tenancy import get_for_partner, partner_view
+
+from . import notes as note_services
+from .exports import credit_notes_write
+from .models import CreditLine, CreditNote
+
+PAGE_SIZE = 50
+# A PDF not there this long after issuing has probably lost its task: staff may enqueue it again.
+RENDER_GRACE = timedelta(minutes=2)
 
 
-def partner_note_pdf(request, *args, **kwargs):
-    raise Http404
+def _serve_pdf(request, note: CreditNote, back_url: str):
+    if not note.pdf_rendered_at or not note.pdf:
+        # The worker renders it a moment after issuing; the page reloads itself until then.
+        return render(
+            request, "credits/pdf/credit_note_pending.html", {"note": note, "back": back_url}
+        )
+    try:
+        handle = note.pdf.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type="application/pdf", filename=f"{note.number}.pdf")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
-def staff_notes(request, *args, **kwargs):
-    raise Http404
+# --- Partner -------------------------------------------------------------------------------------
 
 
-def staff_notes_csv(request, *args, **kwargs):
-    raise Http404
+@partner_view(model=CreditNote)  # outermost: another company's note is 404 for any method
+@require_GET
+def partner_note_pdf(request, membership, pk):
+    note = get_for_partner(CreditNote, membership.partner, pk=pk)
+    return _serve_pdf(request, note, back_url=reverse("credits:partner-credits"))
 
 
-def staff_note_pdf(request, *args, **kwargs):
-    raise Http404
+# --- Staff ---------------------------------------------------------------------------------------
+
+
+def _issue(request, season: Season):
+    partner = None
+    if request.POST.get("partner"):
+        partner = get_object_or_404(Partner, pk=_posted_pk(request, "partner"), season=season)
+    try:
+        issued = note_services.credit_notes_issue(
+            season=season, issued_by=request.user, partner=partner
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return
+    if not issued:
+        messages.info(request, _("Nothing to issue: every final credit line is on a note."))
+        return
+    messages.success(
+        request,
+        ngettext(
+            "Credit note %(numbers)s issued; its PDF is being generated.",
+            "%(count)d credit notes issued: %(numbers)s. Their PDFs are being generated.",
+            len(issued),
+        )
+        % {"count": len(issued), "numbers": ", ".join(note.number for note in issued)},
+    )
+
+
+def _render_again(request, season: Season):
+    note = get_object_or_404(CreditNote, pk=_posted_pk(request, "note"), season=season)
+    if note.pdf_rendered_at:
+        messages.info(request, _("The PDF of %(number)s is ready.") % {"number": note.number})
+        return
+    note_services.credit_note_render_enqueue(note_id=note.pk)
+    messages.success(
+        request, _("The PDF of %(number)s is being generated again.") % {"number": note.number}
+    )
+
+
+def _posted_pk(request, name: str) -> int:
+    value = request.POST.get(name, "")
+    if not value.isdigit():
+        raise Http404
+    return int(value)
+
+
+@staff_required
+def staff_notes(request):
+    season = Season.objects.current()
+    if request.method == "POST":
+        if season is None:
+            raise Http404
+        action = request.POST.get("action")
+        if action == "issue":
+            _issue(request, season)
+        elif action == "render":
+            _render_again(request, season)
+        else:
+            messages.error(request, _("Unknown action."))
+        return redirect("credits:staff-notes")
+
+    context = {"season": season}
+    if season is not None:
+        ready = note_services.open_totals(season=season)
+        notes = (
+            CreditNote.objects.filter(season=season)
+            .select_related("partner", "corrects", "issued_by")
+            .order_by("-sequence")
+        )
+        context.update(
+            ready=ready,
+            ready_total=sum((row["total"] for row in ready), 0),
+            ready_lines=sum(row["lines"] for row in ready),
+            provisional=CreditLine.objects.filter(
+                season=season, status=CreditLine.Status.PROVISIONAL
+            ).count(),
+            page=Paginator(notes, PAGE_SIZE).get_page(request.GET.get("page")),
+            stuck_before=timezone.now() - RENDER_GRACE,
+        )
+    return render(request, "credits/staff/notes.html", context)
+
+
+@require_GET
+@staff_required
+def staff_notes_csv(request):
+    season = Season.objects.current()
+    if season is None:
+        raise Http404
+    out = io.StringIO()
+    credit_notes_write(season=season, out=out)
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="gutschriften-{season.slug}.csv"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@staff_required
+def staff_note_pdf(request, pk):
+    note = get_object_or_404(CreditNote, pk=pk)
+    return _serve_pdf(request, note, back_url=reverse("credits:staff-notes"))

@@ -7,10 +7,15 @@ from .models import Season
 class SeasonCopyForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     slug = forms.SlugField(label=_("Slug"), max_length=20, help_text=_("e.g. 2025-26"))
-    start_date = forms.DateField(label=_("Start"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    end_date = forms.DateField(label=_("End"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start_date = forms.DateField(
+        label=_("Start"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end_date = forms.DateField(
+        label=_("End"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     registration_deadline = forms.DateField(
-        label=_("Registration deadline"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("Registration deadline"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def clean_slug(self):

@@ -146,7 +146,11 @@ class Command(BaseCommand):
             self._partners(season, leagues)
             self._users(season)
             self._claims(season)
+            self._showcase(season)
             self._academy(season)
+        # Outside the seeding transaction: on PostgreSQL the import's COPY writer uses its own
+        # connection and must see the partners committed above.
+        self._billing(season)
         self._print_logins(season)
 
     def _season(self) -> Season:
@@ -389,6 +393,57 @@ class Command(BaseCommand):
             location="Online (Microsoft Teams)",
             defaults={"date": min(season.end_date, today + timedelta(days=30))},
         )
+
+    def _showcase(self, season: Season) -> None:
+        """The demo login's company gets a new end customer and a new Databases workload at an
+        existing customer early in the season, so its credits page shows final lines."""
+        from partners.models import EndCustomer
+
+        partner = Partner.objects.get(season=season, partner_id="4100000")
+        membership = Membership.objects.select_related("partner", "user").get(
+            user__email=PARTNER_LOGIN[0], season=season
+        )
+        staff = User.objects.get(email=STAFF_LOGIN[0])
+        for name, domain, code, days in (
+            ("Isar Feinkost GmbH", "isar-feinkost.example", "new_customer", 12),
+            ("Elbtal Maschinenbau AG", "elbtal-maschinenbau.example", "svc_databases", 40),
+        ):
+            tenant = str(uuid.uuid5(DEMO_NAMESPACE, f"showcase/{domain}"))
+            customer = EndCustomer.objects.filter(partner=partner, tenant_id=tenant).first()
+            if customer is None:
+                customer = claim_services.customer_create(
+                    partner=partner,
+                    data=claim_services.CustomerData(name=name, tenant_id=tenant, domain=domain),
+                    actor=membership.user,
+                )
+            if not customer.claims.exists():
+                self._claim(
+                    membership,
+                    customer,
+                    code,
+                    "approved",
+                    season.start_date + timedelta(days=days),
+                    staff,
+                )
+
+    def _billing(self, season: Season) -> None:
+        """A demo billing file through the real import, then the credit computation."""
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from credits.computation import credits_compute
+        from credits.demo import billing_demo_file
+        from credits.importer import billing_import_create, billing_import_run
+        from credits.models import BillingImport
+
+        if not BillingImport.objects.filter(
+            season=season, status=BillingImport.Status.SUCCEEDED
+        ).exists():
+            upload = SimpleUploadedFile("demo-billing.csv", billing_demo_file(season))
+            billing = billing_import_create(
+                season=season, uploaded_file=upload, user=None, enqueue=False
+            )
+            billing_import_run(import_id=billing.pk)
+        credits_compute(season=season)
 
     def _print_logins(self, season: Season) -> None:
         out = self.stdout.write

@@ -1,0 +1,230 @@
+"""The credit computation (SPEC section 5): set-based aggregates → pure rules → credit lines.
+
+`credits_compute(season=...)` is the one service that writes credit lines. It
+
+1. locks the season row (`SELECT ... FOR NO KEY UPDATE`), so two runs for the same season — a
+   Celery retry, a second worker, the CLI next to the task — never interleave: the second waits,
+   then finds the lines the first wrote and changes nothing. (`NO KEY`: rows that reference the
+   season — billing imports, billed months, credit notes — can still be inserted meanwhile.)
+2. reads everything in a fixed number of queries, none per partner or per customer: the approved
+   credit claims, the staff exclusions, the billed months, ONE aggregate statement over the usage
+   rows (`selectors.usage_facts`) and the existing lines;
+3. applies the pure rules (`credits.eligibility`, `credits.caps`);
+4. writes only what changed, in bulk: one upsert (`INSERT ... ON CONFLICT DO UPDATE`) for new and
+   changed lines, one delete for lines that are no longer eligible. A line no longer eligible that
+   a credit note refers to (`CreditNoteLine` protects it) is not deleted but set to 0, `final`, with
+   the reason in its explanation, so the credit-note side can issue the correction.
+
+Running it twice gives the same lines and the second run writes nothing (`computed_at` moves only
+when a line changes).
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from league.models import Season
+
+from . import eligibility as rules
+from . import selectors
+from .caps import ZERO, round_cents
+from .models import CreditLine, CreditNoteLine
+
+UPDATE_FIELDS = [
+    "customer",
+    "claim",
+    "booking_month",
+    "first_usage_date",
+    "free_months",
+    "consumption_eur",
+    "credit_eur",
+    "status",
+    "explanation",
+    "computed_at",
+]
+COMPARED = [f for f in UPDATE_FIELDS if f not in ("customer", "claim", "computed_at")] + [
+    "customer_id",
+    "claim_id",
+]
+
+
+@dataclass
+class ComputeSummary:
+    season: str
+    lines: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    zeroed: int = 0
+    by_status: dict = field(default_factory=dict)
+    new_customer_eur: Decimal = ZERO
+    workload_eur: Decimal = ZERO
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.deleted or self.zeroed)
+
+    def __str__(self) -> str:
+        statuses = ", ".join(f"{k} {v}" for k, v in sorted(self.by_status.items())) or "none"
+        return (
+            f"Season {self.season}: {self.lines} credit lines ({statuses}); "
+            f"new customers {self.new_customer_eur} EUR, workloads {self.workload_eur} EUR; "
+            f"{self.created} created, {self.updated} updated, {self.zeroed} set to 0, "
+            f"{self.deleted} deleted, {self.unchanged} unchanged."
+        )
+
+
+def _explanation(line: rules.Line) -> dict:
+    """What the line's page shows: JSON-safe, deterministic (compared on the next run)."""
+    explanation = {
+        "rule": line.kind,
+        "booking_month": rules.month_label(line.booking_month),
+        "first_usage": line.first_usage.isoformat(),
+        "free_months": [
+            {
+                "month": rules.month_label(month),
+                "eur": str(round_cents(amount)),
+                "billed": month not in line.unbilled_months,
+            }
+            for month, amount in line.month_amounts
+        ],
+        "consumption": str(line.consumption),
+        "refund": line.consumption < 0,
+        "line_cap": str(line.line_cap),
+        "line_capped": line.line_capped,
+        "partner_cap": str(line.partner_cap),
+        "partner_capped": line.partner_capped,
+        "partner_cap_left": str(line.partner_cap_left_before),
+        "claim": line.claim_id,
+    }
+    if line.existing is not None:
+        explanation["existing"] = line.existing
+    return explanation
+
+
+def _values(line: CreditLine) -> tuple:
+    return tuple(getattr(line, name) for name in COMPARED)
+
+
+def credits_compute(*, season: Season) -> ComputeSummary:
+    """Recompute every credit line of `season`; idempotent, serialised per season."""
+    with transaction.atomic():
+        season = Season.objects.select_for_update(no_key=True).get(pk=season.pk)
+        claims = selectors.credit_claims(season)
+        exclusions = selectors.exclusion_reasons(season)
+        billed = selectors.billed_months(season)
+        facts = selectors.usage_facts(season_id=season.pk)
+        new_customer_claims, workload_claims = selectors.rule_claims(claims, exclusions)
+        result = rules.credits_for(
+            period=selectors.period_of(season),
+            rates=selectors.rates_of(season),
+            facts=facts,
+            billed_months=billed,
+            new_customer_claims=new_customer_claims,
+            workload_claims=workload_claims,
+        )
+        customer_of_claim = {c.claim_id: c.customer_id for c in claims}
+        verdict_of = {
+            (v.partner_id, v.tenant_id, v.kind, v.service_group): v for v in result.verdicts
+        }
+        existing = {
+            (line.partner_id, line.customer_tenant_id, line.kind, line.service_group): line
+            for line in CreditLine.objects.filter(season=season).annotate(
+                referenced=Exists(CreditNoteLine.objects.filter(credit_line=OuterRef("pk")))
+            )
+        }
+
+        now = timezone.now()
+        summary = ComputeSummary(season=season.slug)
+        upserts: list[CreditLine] = []
+        for line in result.lines:
+            wanted = CreditLine(
+                season=season,
+                partner_id=line.partner_id,
+                customer_tenant_id=line.tenant_id,
+                customer_id=customer_of_claim.get(line.claim_id),
+                claim_id=line.claim_id,
+                kind=line.kind,
+                service_group=line.service_group,
+                booking_month=line.booking_month,
+                first_usage_date=line.first_usage,
+                free_months=[rules.month_label(m) for m in line.free_months],
+                consumption_eur=line.consumption,
+                credit_eur=line.credit,
+                status=line.status,
+                explanation=_explanation(line),
+                computed_at=now,
+            )
+            old = existing.pop(line.key, None)
+            if old is None:
+                summary.created += 1
+                upserts.append(wanted)
+            elif _values(old) != _values(wanted):
+                summary.updated += 1
+                upserts.append(wanted)
+            else:
+                summary.unchanged += 1
+            summary.by_status[line.status] = summary.by_status.get(line.status, 0) + 1
+            if line.kind == rules.NEW_CUSTOMER:
+                summary.new_customer_eur += line.credit
+            else:
+                summary.workload_eur += line.credit
+
+        to_delete = []
+        for key, old in existing.items():
+            if not old.referenced:
+                to_delete.append(old.pk)
+                continue
+            verdict = verdict_of.get(key)
+            withdrawn = {
+                "withdrawn": {
+                    "code": verdict.code if verdict else rules.NO_CLAIM,
+                    "details": verdict.details if verdict else {},
+                    "previous_credit": str(old.credit_eur),
+                }
+            }
+            if old.credit_eur == 0 and old.explanation.get("withdrawn"):
+                summary.unchanged += 1  # zeroed on an earlier run: leave it as it is
+            else:
+                summary.zeroed += 1
+                upserts.append(
+                    CreditLine(
+                        season=season,
+                        partner_id=old.partner_id,
+                        customer_tenant_id=old.customer_tenant_id,
+                        customer_id=old.customer_id,
+                        claim_id=old.claim_id,
+                        kind=old.kind,
+                        service_group=old.service_group,
+                        booking_month=old.booking_month,
+                        first_usage_date=old.first_usage_date,
+                        free_months=old.free_months,
+                        consumption_eur=ZERO,
+                        credit_eur=ZERO,
+                        status=CreditLine.Status.FINAL,
+                        explanation=withdrawn,
+                        computed_at=now,
+                    )
+                )
+            summary.by_status[CreditLine.Status.FINAL] = (
+                summary.by_status.get(CreditLine.Status.FINAL, 0) + 1
+            )
+
+        if upserts:
+            CreditLine.objects.bulk_create(
+                upserts,
+                update_conflicts=True,
+                unique_fields=["season", "partner", "customer_tenant_id", "kind", "service_group"],
+                update_fields=UPDATE_FIELDS,
+            )
+        if to_delete:
+            # Checked inside the same locked transaction; a note issued meanwhile makes the
+            # PROTECT foreign key refuse the delete instead of losing the line.
+            CreditLine.objects.filter(pk__in=to_delete, note_lines__isnull=True).delete()
+            summary.deleted = len(to_delete)
+        summary.lines = len(result.lines) + len(existing) - len(to_delete)
+    return summary

@@ -1,0 +1,184 @@
+"""The staff billing pages: upload in the browser, live progress, the import's report."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import translation
+
+from credits import importer
+from credits.models import BillingImport, UsageRow
+from tests.conftest import client_for
+from tests.factories import PartnerFactory
+
+from .test_import import CUSTOMER_B, csv_text, import_bytes, line
+
+
+@pytest.fixture(autouse=True)
+def _english_and_private_media(settings, tmp_path, monkeypatch):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.LANGUAGE_CODE = "en"
+    translation.activate("en")
+    # The credit computation is another module's concern; here it is only enqueued.
+    monkeypatch.setattr(importer, "_enqueue_compute", lambda **kw: None)
+
+
+@pytest.fixture
+def alpha(season):
+    return PartnerFactory(season=season, partner_id="1111111", name="Alpha GmbH")
+
+
+def upload(client, content: bytes, name="Oktober.csv"):
+    return client.post(
+        reverse("credits:staff-billing"),
+        {"file": SimpleUploadedFile(name, content, content_type="text/csv")},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+
+@pytest.mark.django_db
+def test_staff_upload_a_file_and_see_the_report(
+    staff_client, season, alpha, django_capture_on_commit_callbacks
+):
+    staff_client.cookies["django_language"] = "en"
+    content = csv_text(
+        [
+            line("1111111"),
+            line("1111111", category="Virtual Machines", amount="12.5"),
+            line("9999999", customer=CUSTOMER_B),
+        ]
+    ).encode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(staff_client, content)
+
+    billing_import = BillingImport.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse(
+        "credits:staff-billing-import", kwargs={"pk": billing_import.pk}
+    )
+    assert billing_import.status == BillingImport.Status.SUCCEEDED
+    assert UsageRow.objects.filter(partner=alpha).count() == 2
+
+    page = staff_client.get(response["Location"])
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "Oktober.csv" in body
+    assert 'id="import-progress"' not in body  # done: no progress bar, the report
+    assert "rows stored" in body
+    assert "Virtual Machines" in body and "12.50" in body
+    assert reverse("credits:staff-service-groups") in body
+
+    listing = staff_client.get(reverse("credits:staff-billing")).content.decode()
+    assert "Oktober.csv" in listing
+    assert "October 2024" in listing  # the months billed so far
+
+
+@pytest.mark.django_db
+def test_a_refused_upload_shows_the_errors_with_line_numbers(
+    staff_client, season, alpha, django_capture_on_commit_callbacks
+):
+    staff_client.cookies["django_language"] = "en"
+    content = csv_text([line("1111111"), line("1111111", currency="USD")]).encode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(staff_client, content)
+
+    body = staff_client.get(response["Location"]).content.decode()
+    assert "The file was refused; nothing was stored." in body
+    assert "BillingCurrency" in body and "USD" in body and "The currency must be EUR." in body
+    assert ">3<" in body  # the line number
+    assert not UsageRow.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_pending_import_shows_a_live_progress_bar(staff_client, season, alpha, tmp_path):
+    staff_client.cookies["django_language"] = "en"
+    path = tmp_path / "usage.csv"
+    path.write_text(csv_text([line("1111111")]))
+    billing_import = importer.billing_import_create(season=season, path=path, enqueue=False)
+    BillingImport.objects.filter(pk=billing_import.pk).update(
+        status=BillingImport.Status.RUNNING, progress_bytes=billing_import.size_bytes // 2
+    )
+
+    body = staff_client.get(
+        reverse("credits:staff-billing-import", kwargs={"pk": billing_import.pk})
+    ).content.decode()
+    assert 'id="import-progress"' in body
+    assert "<progress" in body
+    assert reverse("credits:staff-billing-progress", kwargs={"pk": billing_import.pk}) in body
+
+    progress = staff_client.get(
+        reverse("credits:staff-billing-progress", kwargs={"pk": billing_import.pk})
+    )
+    assert progress["Cache-Control"].startswith("max-age=0")
+    data = progress.json()
+    assert data["status"] == "running" and data["done"] is False
+    assert data["percent"] == 49 or data["percent"] == 50
+    assert data["size_bytes"] == billing_import.size_bytes
+
+    importer.billing_import_run(import_id=billing_import.pk)  # running: not claimed, untouched
+    BillingImport.objects.filter(pk=billing_import.pk).update(status="pending")
+    importer.billing_import_run(import_id=billing_import.pk, compute=False)
+    data = staff_client.get(
+        reverse("credits:staff-billing-progress", kwargs={"pk": billing_import.pk})
+    ).json()
+    assert data == {**data, "status": "succeeded", "done": True, "percent": 100}
+
+
+@pytest.mark.django_db
+def test_the_same_file_twice_links_to_the_first_import(staff_client, season, alpha, tmp_path):
+    staff_client.cookies["django_language"] = "en"
+    content = csv_text([line("1111111")])
+    first = import_bytes(season, tmp_path, content)
+    second = import_bytes(season, tmp_path, content)
+    body = staff_client.get(
+        reverse("credits:staff-billing-import", kwargs={"pk": second.pk})
+    ).content.decode()
+    assert "Already imported" in body
+    assert reverse("credits:staff-billing-import", kwargs={"pk": first.pk}) in body
+
+
+@pytest.mark.django_db
+def test_an_upload_without_a_file_is_refused(staff_client, season):
+    response = staff_client.post(reverse("credits:staff-billing"), {})
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"]
+    assert not BillingImport.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_file_over_the_limit_is_refused(staff_client, season, monkeypatch):
+    monkeypatch.setattr("credits.import_forms.MAX_UPLOAD_BYTES", 10)
+    response = upload(staff_client, b"x" * 11)
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"]
+    assert not BillingImport.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name", ["staff-billing", "staff-billing-import", "staff-billing-progress"]
+)
+def test_partner_users_get_403_on_the_billing_pages(name, alice, season, tmp_path):
+    path = tmp_path / "usage.csv"
+    path.write_text(csv_text([line("1111111")]))
+    billing_import = importer.billing_import_create(season=season, path=path, enqueue=False)
+    kwargs = {} if name == "staff-billing" else {"pk": billing_import.pk}
+    url = reverse(f"credits:{name}", kwargs=kwargs)
+
+    assert client_for(alice).get(url).status_code == 403
+    assert client_for(alice).post(reverse("credits:staff-billing"), {}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_visitors_are_sent_to_the_login(client, season):
+    response = client.get(reverse("credits:staff-billing"))
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_an_unknown_import_is_404(staff_client, season):
+    assert (
+        staff_client.get(reverse("credits:staff-billing-import", kwargs={"pk": 999})).status_code
+        == 404
+    )
