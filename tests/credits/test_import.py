@@ -593,7 +593,7 @@ def test_an_import_lost_with_its_worker_is_taken_over_later(season, alpha, tmp_p
     not os.environ.get("DATABASE_URL", "").startswith("postgres"),
     reason="two connections at once need PostgreSQL (SQLite serialises writers)",
 )
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_workers_running_the_same_import_store_it_once(tmp_path, settings):
     season = SeasonFactory()
     PartnerFactory(season=season, partner_id="1111111")
@@ -629,7 +629,7 @@ def test_two_workers_running_the_same_import_store_it_once(tmp_path, settings):
     not os.environ.get("DATABASE_URL", "").startswith("postgres"),
     reason="two connections at once need PostgreSQL (SQLite serialises writers)",
 )
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_same_file_uploaded_twice_at_once_is_imported_once(tmp_path, settings):
     season = SeasonFactory()
     PartnerFactory(season=season, partner_id="1111111")
@@ -790,7 +790,7 @@ def test_the_demo_file_imports_cleanly(season, alpha, beta, pending, tmp_path):
     not os.environ.get("DATABASE_URL", "").startswith("postgres"),
     reason="the writer thread runs on PostgreSQL only",
 )
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_bad_row_after_stored_batches_leaves_nothing_behind(tmp_path, monkeypatch):
     """The writer thread has copied earlier batches into UsageRow when the bad row comes: its
     transaction rolls back, and the data stored before is untouched."""
