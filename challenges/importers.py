@@ -30,14 +30,13 @@ one company per season, and the service reads nothing but `membership.partner` a
 `membership.user`), so no membership is stored and the rules stay exactly the browser's.
 """
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db import transaction
 
+from league.csvfiles import CsvHeaderError, csv_rows
 from league.errors import DomainError
 from league.models import Season
 from partners.models import EndCustomer, Membership, Partner, User
@@ -117,21 +116,9 @@ def parse_claim_rows(raw: bytes) -> list[ClaimRow]:
     """The rows of the file. Missing trailing fields read as empty, so such a row is reported
     with its line like any other broken row."""
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ClaimFileError(f"the file is not UTF-8 ({exc.reason} at byte {exc.start})") from exc
-    if not text.strip():
-        raise ClaimFileError("the file is empty")
-    first_line = text.splitlines()[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = [h.strip().lower() for h in next(reader)]
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        raise ClaimFileError(
-            f"missing column(s) {', '.join(missing)}; expected {','.join(COLUMNS)}"
-        )
-    index = {c: header.index(c) for c in COLUMNS}
+        reader, index, _width = csv_rows(raw, COLUMNS)
+    except CsvHeaderError as exc:
+        raise ClaimFileError(str(exc)) from exc
     rows = []
     for values in reader:
         if not any(v.strip() for v in values):

@@ -4,8 +4,6 @@ All or nothing: every row is checked first; one bad row refuses the whole file w
 number, and nothing changes. Running the same file again changes nothing.
 """
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 
@@ -15,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from league.csvfiles import CsvHeaderError, csv_rows
 from league.errors import DomainError
 from league.models import League, Season
 
@@ -53,27 +52,11 @@ class ImportFileError(DomainError):
         super().__init__(f"{total} error(s), nothing imported: {shown}{more}")
 
 
-def _decode(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportFileError([f"line 1: the file is not UTF-8 ({exc.reason})"], 1) from exc
-
-
 def parse_partner_rows(raw: bytes) -> list[PartnerRow]:
-    text = _decode(raw)
-    if not text.strip():
-        raise ImportFileError(["line 1: the file is empty"], 1)
-    first_line = text.splitlines()[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = [h.strip().lower() for h in next(reader)]
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        raise ImportFileError(
-            [f"line 1: missing column(s) {', '.join(missing)}; expected {','.join(COLUMNS)}"], 1
-        )
-    index = {c: header.index(c) for c in COLUMNS}
+    try:
+        reader, index, width = csv_rows(raw, COLUMNS)
+    except CsvHeaderError as exc:
+        raise ImportFileError([f"line 1: {exc}"], 1) from exc
     rows: list[PartnerRow] = []
     errors: list[str] = []
     seen: dict[str, int] = {}
@@ -81,8 +64,8 @@ def parse_partner_rows(raw: bytes) -> list[PartnerRow]:
         line = reader.line_num
         if not any(v.strip() for v in values):
             continue
-        if len(values) < len(header):
-            errors.append(f"line {line}: {len(values)} fields, expected {len(header)}")
+        if len(values) < width:
+            errors.append(f"line {line}: {len(values)} fields, expected {width}")
             continue
         row = PartnerRow(line=line, **{c: values[index[c]].strip() for c in COLUMNS})
         row_errors = []

@@ -1,0 +1,37 @@
+"""Small operator CSV files (`import_partners`, `import_claims`): decoding, delimiter and header
+in one place. (The billing import streams its own, much larger files.)"""
+
+import csv
+import io
+from collections.abc import Iterator
+
+
+class CsvHeaderError(ValueError):
+    """The file cannot be read as a CSV with the expected columns; the message says why."""
+
+
+def csv_rows(
+    raw: bytes, columns: tuple[str, ...]
+) -> tuple[Iterator[list[str]], dict[str, int], int]:
+    """Decode `raw` (UTF-8, with or without BOM), take `;` or `,` from the header line and check
+    that every column of `columns` is there (any order, any case).
+
+    Returns the csv reader positioned after the header (its `line_num` is the file's line number),
+    the position of each wanted column and the number of header fields.
+    """
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CsvHeaderError(f"the file is not UTF-8 ({exc.reason} at byte {exc.start})") from exc
+    if not text.strip():
+        raise CsvHeaderError("the file is empty")
+    first_line = text.splitlines()[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header = [h.strip().lower() for h in next(reader)]
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise CsvHeaderError(
+            f"missing column(s) {', '.join(missing)}; expected {','.join(columns)}"
+        )
+    return reader, {c: header.index(c) for c in columns}, len(header)
