@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from league.csvfiles import excel_text, excel_writer
 from league.money import CENT
 
 from .models import CreditLine, CreditNote
@@ -40,8 +41,6 @@ CREDIT_NOTES_HEADER = (
     "amount_eur",
     "corrects",
 )
-BOM = "\ufeff"
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def credit_lines_rows(season) -> Iterable[tuple[str, ...]]:
@@ -88,18 +87,13 @@ def credit_lines_write(*, season, out) -> int:
     return count
 
 
-def _text(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
-
-
 def _amount_de(value: Decimal) -> str:
     return f"{Decimal(value).quantize(CENT):f}".replace(".", ",")
 
 
 def credit_notes_write(*, season, out) -> int:
     """Write the issued notes of `season` (see the module docstring) to `out`; returns the rows."""
-    out.write(BOM)
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer = excel_writer(out)
     writer.writerow(CREDIT_NOTES_HEADER)
     notes = (
         CreditNote.objects.filter(season=season)
@@ -112,9 +106,9 @@ def credit_notes_write(*, season, out) -> int:
             (
                 note.number,
                 f"{timezone.localtime(note.issued_at):%d.%m.%Y}",
-                _text(note.partner.partner_id),
-                _text(note.partner.customer_number),
-                _text(note.partner.name),
+                excel_text(note.partner.partner_id),
+                excel_text(note.partner.customer_number),
+                excel_text(note.partner.name),
                 _amount_de(note.total_eur),
                 note.corrects.number if note.corrects else "",
             )

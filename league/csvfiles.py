@@ -1,9 +1,27 @@
-"""Small operator CSV files (`import_partners`, `import_claims`): decoding, delimiter and header
-in one place. (The billing import streams its own, much larger files.)"""
+"""Small CSV files: reading the operator files (`import_partners`, `import_claims`: decoding,
+delimiter and header in one place; the billing import streams its own, much larger files), and
+writing files for a German Excel (`excel_writer`).
+
+Files for Excel are `;`-separated, UTF-8 with a byte-order mark (otherwise Excel reads umlauts as
+cp1252), `\r\n` line ends; text cells that Excel would take for a formula get a leading `'`
+(partner names are typed by partners)."""
 
 import csv
 import io
 from collections.abc import Iterator
+
+BOM = "\ufeff"
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def excel_text(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+def excel_writer(out):
+    """A csv writer for a German Excel on the text stream `out` (writes the BOM first)."""
+    out.write(BOM)
+    return csv.writer(out, delimiter=";", lineterminator="\r\n")
 
 
 class CsvHeaderError(ValueError):

@@ -1,9 +1,11 @@
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -75,6 +77,17 @@ class Season(models.Model):
     academy_seat_eur = models.DecimalField(
         _("value of an academy seat (EUR)"), max_digits=8, decimal_places=2, default=Decimal("249")
     )
+    # The public table shows the ledger as of this moment while it is set (league.leaderboard);
+    # partners still see their own live score, staff see everything live.
+    table_frozen_at = models.DateTimeField(_("public table frozen at"), null=True, blank=True)
+    table_frozen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("frozen by"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = SeasonQuerySet.as_manager()
@@ -117,6 +130,9 @@ class Season(models.Model):
         today = today or timezone.localdate()
         return today <= self.registration_deadline and today <= self.end_date
 
+    def has_ended(self, today=None) -> bool:
+        return (today or timezone.localdate()) > self.end_date
+
 
 class League(models.Model):
     season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="leagues")
@@ -140,3 +156,35 @@ class League(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class SpecialPrize(models.Model):
+    """A special prize for an outstanding achievement (terms 2.3), awarded after the season.
+
+    Published under the partner's pseudonym only; the title must not name the company.
+    """
+
+    season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="special_prizes")
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.PROTECT, related_name="special_prizes"
+    )
+    title_de = models.CharField(_("title (German)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    awarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    awarded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["season", "position", "pk"]
+        verbose_name = _("special prize")
+        verbose_name_plural = _("special prizes")
+
+    def __str__(self):
+        return self.title_de
+
+    @property
+    def title(self) -> str:
+        english = (get_language() or "de").startswith("en")
+        return self.title_en if english and self.title_en else self.title_de

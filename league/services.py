@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from challenges.models import Challenge
 
+from . import leaderboard
 from .errors import DomainError
 from .models import League, Season
 
@@ -62,5 +63,7 @@ def season_activate(*, season: Season) -> Season:
     with transaction.atomic():
         Season.objects.filter(is_active=True).exclude(pk=season.pk).update(is_active=False)
         Season.objects.filter(pk=season.pk).update(is_active=True)
+        # update() sends no signals: the cached list of seasons must learn the new current one.
+        transaction.on_commit(leaderboard.directory_bump)
     season.is_active = True
     return season

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
-from . import views
+from . import leaderboard_views, views
 
 # The admin logs in through allauth, so staff pass the second factor there too.
 admin.site.login = login_required(admin.site.login)
@@ -12,6 +12,9 @@ league_patterns = (
     [
         path("", views.home, name="home"),
         path("rules/", views.rules, name="rules"),
+        path("leaderboard/", leaderboard_views.leaderboard_page, name="leaderboard"),
+        path("leaderboard.json", leaderboard_views.leaderboard_json, name="leaderboard-json"),
+        path("leaderboard.csv", leaderboard_views.leaderboard_csv, name="leaderboard-csv"),
         path("language/", views.set_language, name="set-language"),
         path("staff/", views.staff_home, name="staff-home"),
         path("staff/seasons/", views.staff_season_list, name="staff-seasons"),
