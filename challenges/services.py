@@ -87,8 +87,14 @@ def normalise_tenant(value: str) -> str:
     return value.strip().lower().strip("{}")
 
 
-def exclusion_for(season_id: int, tenant_id: str, domain: str) -> CustomerExclusion | None:
-    for exclusion in CustomerExclusion.objects.filter(season_id=season_id):
+def exclusion_for(
+    season_id: int, tenant_id: str, domain: str, exclusions=None
+) -> CustomerExclusion | None:
+    """The exclusion that covers the end customer, if any; `exclusions` are the season's, when
+    the caller checks many customers with one query."""
+    if exclusions is None:
+        exclusions = CustomerExclusion.objects.filter(season_id=season_id)
+    for exclusion in exclusions:
         if exclusion.kind == CustomerExclusion.Kind.TENANT and exclusion.value == tenant_id:
             return exclusion
         if (

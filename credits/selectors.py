@@ -10,6 +10,7 @@ from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
 from challenges.models import Claim
+from challenges.services import redemption_balance
 from league.models import Season
 from partners.models import CustomerExclusion, EndCustomer, Partner
 
@@ -325,6 +326,41 @@ def partner_cap_usage(season, partner) -> dict:
     }
 
 
+def _bar(used, cap) -> dict:
+    percent = 0 if not cap else min(100, round(float(used) / float(cap) * 100))
+    return {"used": used, "cap": cap, "percent": percent, "left": max(cap - used, 0)}
+
+
+def partner_cap_bars(partner) -> list[dict]:
+    """The partner's progress towards its three caps: new-customer credits, workload credits
+    and the training value of its points."""
+    season = partner.season
+    used = partner_cap_usage(season, partner)
+    trainings = redemption_balance(partner)
+    return [
+        {
+            "label": _("New end customers"),
+            "help": _("One free month per new end customer, at most %(cap)s each.")
+            % {"cap": _eur(season.new_customer_cap_eur, 0)},
+            **_bar(used[CreditLine.Kind.NEW_CUSTOMER], season.new_customer_partner_cap_eur),
+        },
+        {
+            "label": _("New workloads"),
+            "help": _(
+                "Two free months per new workload at an existing customer, at most %(cap)s each."
+            )
+            % {"cap": _eur(season.workload_cap_eur, 0)},
+            **_bar(used[CreditLine.Kind.WORKLOAD], season.workload_partner_cap_eur),
+        },
+        {
+            "label": _("Trainings"),
+            "help": _("Points redeemed for trainings (value earned: %(value)s).")
+            % {"value": _eur(trainings["value"])},
+            **_bar(trainings["redeemed"], season.points_cap_eur),
+        },
+    ]
+
+
 def partner_credit_notes(partner):
     return CreditNote.objects.filter(partner=partner).order_by("-issued_at", "-sequence")
 
@@ -336,10 +372,10 @@ def billed_month_list(season):
 # --- Explanations and the eligibility history ---------------------------------------------------
 
 
-def _eur(value) -> str:
+def _eur(value, decimals=2) -> str:
     from league.templatetags.portal import eur
 
-    return eur(value)
+    return eur(value, decimals)
 
 
 def _usd(value) -> str:

@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from challenges.services import redemption_balance
 from league.decorators import staff_required
 from league.models import Season
 from partners.models import Partner
@@ -32,11 +31,6 @@ def _rows(lines):
     return [{"line": line, "explanation": selectors.line_explanation(line)} for line in lines]
 
 
-def _bar(used, cap) -> dict:
-    percent = 0 if not cap else min(100, round(float(used) / float(cap) * 100))
-    return {"used": used, "cap": cap, "percent": percent, "left": max(cap - used, 0)}
-
-
 # --- Partner -------------------------------------------------------------------------------------
 
 
@@ -44,30 +38,7 @@ def _bar(used, cap) -> dict:
 def partner_credits(request, membership):
     partner = membership.partner
     season = partner.season
-    used = selectors.partner_cap_usage(season, partner)
-    trainings = redemption_balance(partner)
-    bars = [
-        {
-            "label": _("New end customers"),
-            "help": _("One free month per new end customer, at most %(cap)s each.")
-            % {"cap": _money0(season.new_customer_cap_eur)},
-            **_bar(used[CreditLine.Kind.NEW_CUSTOMER], season.new_customer_partner_cap_eur),
-        },
-        {
-            "label": _("New workloads"),
-            "help": _(
-                "Two free months per new workload at an existing customer, at most %(cap)s each."
-            )
-            % {"cap": _money0(season.workload_cap_eur)},
-            **_bar(used[CreditLine.Kind.WORKLOAD], season.workload_partner_cap_eur),
-        },
-        {
-            "label": _("Trainings"),
-            "help": _("Points redeemed for trainings (value earned: %(value)s).")
-            % {"value": _money(trainings["value"])},
-            **_bar(trainings["redeemed"], season.points_cap_eur),
-        },
-    ]
+    bars = selectors.partner_cap_bars(partner)
     lines = selectors.credit_line_list(season, partner=partner)
     return render(
         request,
@@ -82,18 +53,6 @@ def partner_credits(request, membership):
             "billed": selectors.billed_month_list(season),
         },
     )
-
-
-def _money(value) -> str:
-    from league.templatetags.portal import eur
-
-    return eur(value)
-
-
-def _money0(value) -> str:
-    from league.templatetags.portal import eur0
-
-    return eur0(value)
 
 
 # --- Staff ---------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from partners.models import Partner
+
 from .models import Season
 
 
@@ -30,3 +32,26 @@ class SeasonCopyForm(forms.Form):
         if start and end and end <= start:
             self.add_error("end_date", _("The season must end after it starts."))
         return data
+
+
+class FreezeForm(forms.Form):
+    moment = forms.DateTimeField(
+        label=_("Freeze the public table at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_(
+            "The public table shows the standing of this moment (e.g. the season's end) until you "
+            "release it; a moment in the future freezes it when it comes."
+        ),
+    )
+
+
+class PrizeForm(forms.Form):
+    partner = forms.ModelChoiceField(label=_("Partner"), queryset=Partner.objects.none())
+    title_de = forms.CharField(label=_("Title (German)"), max_length=200)
+    title_en = forms.CharField(label=_("Title (English)"), max_length=200, required=False)
+
+    def __init__(self, *args, season, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["partner"]
+        field.queryset = Partner.objects.approved().filter(season=season).order_by("name")
+        field.label_from_instance = lambda partner: f"{partner.name} ({partner.pseudonym})"

@@ -180,6 +180,12 @@ class SpecialPrize(models.Model):
         ordering = ["season", "position", "pk"]
         verbose_name = _("special prize")
         verbose_name_plural = _("special prizes")
+        constraints = [
+            # A double click on "award" must not publish the same prize twice.
+            models.UniqueConstraint(
+                fields=["season", "partner", "title_de"], name="special_prize_once"
+            ),
+        ]
 
     def __str__(self):
         return self.title_de

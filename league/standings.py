@@ -34,9 +34,9 @@ def points_to_pass(own: Place, other: Place) -> int:
 class Option:
     """A challenge the partner can still claim.
 
-    `customers` names its own end customers for which the challenge has not counted yet; empty
-    means it needs an end customer the partner has not reported yet. `points` includes the
-    first-customer bonus that a first new end customer would bring.
+    `customers` names its own end customers for which the challenge has not counted yet;
+    `needs_new_customer` says that none is left and it takes an end customer not reported yet.
+    `points` includes the first-customer `bonus` that a first new end customer would bring.
     """
 
     code: str
@@ -44,6 +44,7 @@ class Option:
     points: int
     new_customers: int = 0
     customers: tuple[str, ...] = ()
+    needs_new_customer: bool = False
     bonus: int = 0
 
 
@@ -70,5 +71,5 @@ def suggestions(
         )
         for option in options
     ]
-    result.sort(key=lambda s: (-s.option.points, bool(not s.option.customers), s.option.code))
+    result.sort(key=lambda s: (-s.option.points, s.option.needs_new_customer, s.option.code))
     return result

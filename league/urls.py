@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
-from . import leaderboard_views, views
+from . import leaderboard_views, staff_views, views
 
 # The admin logs in through allauth, so staff pass the second factor there too.
 admin.site.login = login_required(admin.site.login)
@@ -17,6 +17,18 @@ league_patterns = (
         path("leaderboard.csv", leaderboard_views.leaderboard_csv, name="leaderboard-csv"),
         path("language/", views.set_language, name="set-language"),
         path("staff/", views.staff_home, name="staff-home"),
+        path("staff/leaderboard/", staff_views.leaderboard_page, name="staff-leaderboard"),
+        path("staff/leaderboard/freeze/", staff_views.freeze, name="staff-freeze"),
+        path("staff/leaderboard/prizes/", staff_views.prize_award, name="staff-prize-award"),
+        path(
+            "staff/leaderboard/prizes/<int:pk>/remove/",
+            staff_views.prize_remove,
+            name="staff-prize-remove",
+        ),
+        path("staff/leaderboard/export.csv", staff_views.export_csv, name="staff-leaderboard-csv"),
+        path(
+            "staff/leaderboard/export.xlsx", staff_views.export_xlsx, name="staff-leaderboard-xlsx"
+        ),
         path("staff/seasons/", views.staff_season_list, name="staff-seasons"),
         path("staff/seasons/<int:pk>/copy/", views.staff_season_copy, name="staff-season-copy"),
         path(

@@ -1,0 +1,177 @@
+"""The partner's own view of its league (SPEC section 4): where it stands, the gap to the next and
+to the first place, the challenges that would close it, its points over time.
+
+While the public table is frozen, rank and gaps are those of the frozen table (what everybody
+sees); the partner's own live score is shown beside them, never anybody else's.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from challenges import rules
+from challenges.models import AcademyDate, Challenge, Claim, LedgerEntry
+from challenges.services import CLAIMABLE_KINDS, exclusion_for
+from partners.models import CustomerExclusion, EndCustomer, Partner
+
+from . import charts, leaderboard, standings
+
+NAMES_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class PartnerDashboard:
+    season: leaderboard.SeasonInfo
+    league: leaderboard.LeagueInfo
+    size: int
+    own: leaderboard.Standing | None  # in the public table (None: not in it, e.g. joined later)
+    live: leaderboard.Standing | None
+    frozen: bool
+    next_place: leaderboard.Standing | None
+    first: leaderboard.Standing | None
+    to_pass_next: int | None
+    suggestions: list[standings.Suggestion]
+    pending_count: int
+    pending_points: int
+    pending_passes_next: bool
+    chart: charts.LineChart
+
+    @property
+    def gap_next(self) -> int | None:
+        return None if self.next_place is None else self.next_place.points - self.own.points
+
+    @property
+    def gap_first(self) -> int | None:
+        return None if self.first is None else self.first.points - self.own.points
+
+
+def _place(standing: leaderboard.Standing) -> standings.Place:
+    return standings.Place(standing.rank, standing.points, standing.new_customers)
+
+
+def _options(partner: Partner, first_customer: bool) -> list[standings.Option]:
+    """Every challenge the partner can still claim, with the end customers it is open for."""
+    challenges = list(
+        Challenge.objects.filter(season_id=partner.season_id).order_by("position", "pk")
+    )
+    counted = set(
+        Claim.objects.filter(
+            partner=partner, status__in=(Claim.Status.APPROVED, *Claim.OPEN)
+        ).values_list("challenge_id", "count_key")
+    )
+    exclusions = list(CustomerExclusion.objects.filter(season_id=partner.season_id))
+    customers = [
+        customer
+        for customer in EndCustomer.objects.filter(partner=partner).order_by("name", "pk")
+        if exclusion_for(partner.season_id, customer.tenant_id, customer.domain, exclusions) is None
+    ]
+    bonus = next((c.points for c in challenges if c.code == rules.BONUS_CODE), 0)
+    options = []
+    for challenge in challenges:
+        if challenge.kind in CLAIMABLE_KINDS:
+            rule = rules.ChallengeRule(challenge.code, challenge.points, challenge.counted_at_most)
+            open_for = tuple(
+                customer.name
+                for customer in customers
+                if (challenge.pk, rules.count_key(rule, customer.pk)) not in counted
+            )
+            new_customer = challenge.code == rules.NEW_CUSTOMER_CODE
+            extra = bonus if new_customer and first_customer else 0
+            options.append(
+                standings.Option(
+                    code=challenge.code,
+                    title=challenge.title,
+                    points=challenge.points + extra,
+                    new_customers=int(new_customer),
+                    customers=open_for,
+                    needs_new_customer=not open_for,
+                    bonus=extra,
+                )
+            )
+        elif (
+            challenge.code == "academy"
+            and (challenge.pk, rules.PARTNER_KEY) not in counted
+            and AcademyDate.objects.filter(
+                season_id=partner.season_id, date__gte=timezone.localdate()
+            ).exists()
+        ):
+            options.append(standings.Option("academy", challenge.title, challenge.points))
+    return options
+
+
+def _pending(partner: Partner, first_customer: bool) -> tuple[int, int, int]:
+    """Open claims: how many, the points they would bring, the new end customers among them."""
+    claims = list(
+        Claim.objects.filter(partner=partner, status__in=Claim.OPEN).values_list(
+            "challenge__code", "challenge__points"
+        )
+    )
+    new_customers = sum(code == rules.NEW_CUSTOMER_CODE for code, _points in claims)
+    points = sum(points for _code, points in claims)
+    if new_customers and first_customer:
+        bonus = Challenge.objects.filter(season_id=partner.season_id, code=rules.BONUS_CODE).first()
+        points += bonus.points if bonus else 0
+    return len(claims), points, new_customers
+
+
+def points_chart(partner: Partner, season) -> charts.LineChart:
+    """The partner's points over the season, per day (Europe/Berlin)."""
+    changes = (
+        LedgerEntry.objects.filter(partner=partner)
+        .annotate(day=TruncDate("created_at"))
+        .values_list("day")
+        .annotate(total=Sum("points"))
+        .order_by("day")
+    )
+    return charts.running_total(
+        changes, season.start_date, season.end_date, until=timezone.localdate()
+    )
+
+
+def partner_dashboard(partner: Partner) -> PartnerDashboard | None:
+    place = leaderboard.partner_place(partner)
+    if place is None:
+        return None
+    season, public, live = place
+    own = public.standing_of(partner.pk)
+    own_live = live.standing_of(partner.pk)
+    next_place = first = None
+    if own is not None and own.rank > 1:
+        next_place, first = public[own.rank - 2], public[0]
+    frozen = season.frozen_now()
+    first_customer = own_live is None or own_live.new_customers == 0
+    open_season = not frozen and not season.has_ended()
+    suggestions = []
+    if own is not None and open_season:
+        suggestions = standings.suggestions(
+            _options(partner, first_customer),
+            _place(own),
+            next_place and _place(next_place),
+            first and _place(first),
+        )
+    pending_count, pending_points, pending_customers = _pending(partner, first_customer)
+    return PartnerDashboard(
+        season=season,
+        league=public.league,
+        size=len(public),
+        own=own,
+        live=own_live,
+        frozen=frozen,
+        next_place=next_place,
+        first=first,
+        to_pass_next=standings.points_to_pass(_place(own), _place(next_place))
+        if own and next_place
+        else None,
+        suggestions=suggestions,
+        pending_count=pending_count,
+        pending_points=pending_points,
+        pending_passes_next=bool(
+            own
+            and next_place
+            and pending_count
+            and standings.passes(_place(own), _place(next_place), pending_points, pending_customers)
+        ),
+        chart=points_chart(partner, partner.season),
+    )
