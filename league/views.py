@@ -2,7 +2,7 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -10,9 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from challenges.models import Challenge
-from partners.models import Partner
 
-from . import services
+from . import services, staff_dashboard
 from .decorators import staff_required
 from .errors import DomainError
 from .forms import SeasonCopyForm
@@ -73,22 +72,8 @@ def set_language(request):
 @staff_required
 def staff_home(request):
     season = Season.objects.current()
-    counts = Partner.objects.filter(season=season).aggregate(
-        pending=Count("pk", filter=Q(status=Partner.Status.PENDING)),
-        approved=Count("pk", filter=Q(status=Partner.Status.APPROVED)),
-    )
-    leagues = (
-        season.leagues.annotate(
-            partner_count=Count("partners", filter=Q(partners__status=Partner.Status.APPROVED))
-        )
-        if season
-        else []
-    )
-    return render(
-        request,
-        "league/staff/home.html",
-        {"season": season, "counts": counts, "leagues": leagues},
-    )
+    dashboard = staff_dashboard.dashboard_get(season) if season else None
+    return render(request, "league/staff/home.html", {"season": season, "dashboard": dashboard})
 
 
 @staff_required
