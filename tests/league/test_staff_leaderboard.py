@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def table(season, leagues):
     first = PartnerFactory(season=season, league=leagues[0], name="Erste Cloud GmbH")
-    second = PartnerFactory(season=season, league=leagues[0], name="=HYPERLINK(\"x\") AG")
+    second = PartnerFactory(season=season, league=leagues[0], name='=HYPERLINK("x") AG')
     other = PartnerFactory(season=season, league=leagues[1], name="Profi IT GmbH")
     book(first, "presales_sizing", at=at(1))
     book(second, "sql_lead", at=at(2))
@@ -71,7 +71,7 @@ def test_csv_export_for_german_excel(staff_client, table, leagues):
         "100",
         "0",
     ]
-    assert rows[2][3] == "'=HYPERLINK(\"x\") AG"  # never a formula in Excel
+    assert rows[2][3] == '\'=HYPERLINK("x") AG'  # never a formula in Excel
     assert rows[3][0] == leagues[1].name and rows[3][6] == "0" and rows[3][8] == ""
     one = staff_client.get(f"/staff/leaderboard/export.csv?league={leagues[1].slug}")
     assert one.content.decode().count("\r\n") == 2
@@ -112,7 +112,9 @@ def test_bad_freeze_requests_change_nothing(staff_client, season, table):
     )
     assert response.status_code == 400
     assert "season" in response.content.decode().lower() or "Saison" in response.content.decode()
-    response = staff_client.post(f"/staff/leaderboard/freeze/?season={season.slug}", {"moment": "x"})
+    response = staff_client.post(
+        f"/staff/leaderboard/freeze/?season={season.slug}", {"moment": "x"}
+    )
     assert response.status_code == 400
     release = staff_client.post(
         f"/staff/leaderboard/freeze/?season={season.slug}", {"release": "1"}, follow=True
@@ -127,7 +129,11 @@ def test_bad_freeze_requests_change_nothing(staff_client, season, table):
 def test_special_prize_award_twice_and_remove(staff_client, season, table):
     first = table[0]
     url = f"/staff/leaderboard/prizes/?season={season.slug}"
-    data = {"partner": first.pk, "title_de": "Bestes Migrationsprojekt", "title_en": "Best migration"}
+    data = {
+        "partner": first.pk,
+        "title_de": "Bestes Migrationsprojekt",
+        "title_en": "Best migration",
+    }
     assert staff_client.post(url, data).status_code == 302
     again = staff_client.post(url, data)  # a double click
     assert again.status_code == 400
