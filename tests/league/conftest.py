@@ -19,7 +19,9 @@ def book(partner, code="sales_meeting", *, points=None, kind="grant", at=None, c
     a test is about them (approval, revocation, disqualification)."""
     challenge = Challenge.objects.get(season=partner.season, code=code)
     if claim is None:
-        claim = ClaimFactory(customer=EndCustomerFactory(partner=partner), code=code)
+        claim = ClaimFactory(
+            customer=EndCustomerFactory(partner=partner), code=code, status="approved"
+        )
     if points is None:
         points = challenge.points if kind == "grant" else -challenge.points
     return LedgerEntry.objects.create(
