@@ -38,16 +38,17 @@ class LineChart:
 
 
 def nice_ceiling(value: int) -> tuple[int, int]:
-    """An axis maximum ≥ value and its tick step, both 1, 2 or 5 × 10^k (about four ticks)."""
+    """An axis maximum ≥ value and its tick step: the step is 1, 2 or 5 × 10^k, the smallest
+    that needs at most five steps, and the maximum the first multiple of it that covers value."""
     if value <= 0:
         return 4, 1
-    raw = value / 4
-    magnitude = 10 ** math.floor(math.log10(raw)) if raw >= 1 else 1
+    magnitude = 10 ** max(0, math.floor(math.log10(value / 5)))
     for factor in (1, 2, 5, 10):
-        step = max(1, int(factor * magnitude))
-        if step * 4 >= value:
-            return step * 4, step
-    return step * 4, step  # pragma: no cover - the loop always returns
+        step = factor * magnitude
+        steps = -(-value // step)
+        if steps <= 5:
+            return steps * step, step
+    return step * 5, step  # pragma: no cover - factor 10 always fits
 
 
 def month_starts(start: date, end: date) -> list[date]:
