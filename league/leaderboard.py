@@ -177,7 +177,7 @@ def _directory_compute(version: int) -> Directory:
 
 def directory() -> Directory:
     version = _version_get_many([DIRECTORY_VERSION_KEY])[DIRECTORY_VERSION_KEY]
-    return _cached(f"lb:dir:{version}", lambda: _directory_compute(version))
+    return cached(f"lb:dir:{version}", lambda: _directory_compute(version))
 
 
 # --- The tables ----------------------------------------------------------------------------------
@@ -272,8 +272,9 @@ def _table_compute(season_id: int, league_id: int, as_of: datetime | None) -> tu
     return (tuple(table_queryset(season_id, league_id, as_of)), timezone.now())
 
 
-def _cached(key: str, compute):
-    """The cached value, or computed by one process while the others wait for it."""
+def cached(key: str, compute):
+    """The cached value, or computed by one process while the others wait for it. The key must
+    name the versions the value is computed from."""
     value = cache.get(key)
     if value is not None:
         return value
@@ -308,7 +309,7 @@ def league_table(
     if version is None:
         version = league_versions(season.id, [league.id])[league.id]
     key = f"lb:t:{season.id}:{league.id}:{version}:{_as_of_marker(as_of)}"
-    rows, computed_at = _cached(key, lambda: _table_compute(season.id, league.id, as_of))
+    rows, computed_at = cached(key, lambda: _table_compute(season.id, league.id, as_of))
     return LeagueTable(league, rows, computed_at, as_of)
 
 

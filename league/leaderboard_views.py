@@ -175,17 +175,16 @@ def leaderboard_page(request):
     return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
 
 
-def _season_or_404(request):
+def _board_and_season(request):
     board = leaderboard.directory()
-    season = board.season(request.GET.get("season"))
-    return board, season
+    return board, board.season(request.GET.get("season"))
 
 
 @require_GET
 def leaderboard_json(request):
     """`{"season": slug, "leagues": [{"name", "rows": [{"rank", "partner", "points",
     "new_customers"}]}]}` — SPEC section 4; `?season=<slug>` for another season."""
-    board, season = _season_or_404(request)
+    board, season = _board_and_season(request)
     if season is None:
         return JsonResponse({"error": _("There is no such season.")}, status=404)
     versions = leaderboard.league_versions(season.id, [lg.id for lg in season.leagues])
@@ -220,14 +219,14 @@ def leaderboard_json(request):
             {"season": season.slug, "leagues": leagues}, ensure_ascii=False, separators=(",", ":")
         ).encode()
 
-    body = leaderboard._cached(key, build)
+    body = leaderboard.cached(key, build)
     return HttpResponse(body, content_type="application/json")
 
 
 @require_GET
 def leaderboard_csv(request):
     """The public table of one league as a CSV for Excel (pseudonyms only)."""
-    board, season = _season_or_404(request)
+    board, season = _board_and_season(request)
     if season is None:
         raise Http404(_("There is no such season."))
     league = season.league(request.GET.get("league"))
