@@ -130,6 +130,7 @@ class Season(models.Model):
         today = today or timezone.localdate()
         return today <= self.registration_deadline and today <= self.end_date
 
+
 class League(models.Model):
     season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="leagues")
     name = models.CharField(_("name"), max_length=100)

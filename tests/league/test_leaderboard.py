@@ -315,4 +315,3 @@ def test_json_of_another_season_and_of_a_missing_one(league):
     missing = Client().get("/leaderboard.json", {"season": "1999-00"})
     assert missing.status_code == 404
     assert "error" in json.loads(missing.content)
-
