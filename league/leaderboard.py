@@ -20,7 +20,9 @@ approved after that moment are not in it; disqualified and withdrawn partners ne
 pages and each partner's own figures use the live table.
 """
 
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -175,9 +177,69 @@ def _directory_compute(version: int) -> Directory:
     return Directory(version=version, current=current.slug if current else None, seasons=seasons)
 
 
+class Recent:
+    """A small per-process store of the most recently used values (LRU). Only for values whose
+    key names the versions they were computed from, so that it can never serve a stale one."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._values: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._values.get(key)
+            if value is not None:
+                self._values.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._values[key] = value
+            self._values.move_to_end(key)
+            while len(self._values) > self.size:
+                self._values.popitem(last=False)
+
+    def latest(self):
+        with self._lock:
+            return next(reversed(self._values.values()), None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+
+_directories = Recent(4)
+# Rendered public pages and JSON by their versioned keys: a visitor's request costs one round
+# trip to Redis (the versions) and no unpickling of a 30 kB page or a 1 MB JSON.
+rendered = Recent(128)
+
+
 def directory() -> Directory:
     version = _version_get_many([DIRECTORY_VERSION_KEY])[DIRECTORY_VERSION_KEY]
-    return cached(f"lb:dir:{version}", lambda: _directory_compute(version))
+    board = _directories.get(version)
+    if board is None:
+        board = cached(f"lb:dir:{version}", lambda: _directory_compute(version))
+        _directories.put(version, board)
+    return board
+
+
+def season_state(slug: str | None) -> tuple[Directory, SeasonInfo | None, dict[int, int]]:
+    """The directory, the season named by `slug` (None: the current one) and the versions of its
+    leagues — in one round trip to Redis when this process knows the directory's version."""
+    board = _directories.latest()
+    if board is not None:
+        season = board.season(slug)
+        keys = {DIRECTORY_VERSION_KEY: None}
+        if season is not None:
+            keys |= {_league_version_key(season.id, lg.id): lg.id for lg in season.leagues}
+        found = cache.get_many(list(keys))
+        if found.get(DIRECTORY_VERSION_KEY) == board.version and len(found) == len(keys):
+            return board, season, {keys[key]: v for key, v in found.items() if keys[key]}
+    board = directory()
+    season = board.season(slug)
+    versions = league_versions(season.id, [lg.id for lg in season.leagues]) if season else {}
+    return board, season, versions
 
 
 # --- The tables ----------------------------------------------------------------------------------

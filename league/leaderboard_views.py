@@ -68,9 +68,8 @@ def _prizes(season) -> list[dict]:
     return [{"title": prize.title, "pseudonym": prize.partner.pseudonym} for prize in prizes]
 
 
-def _render(request, board, season, league, page_number, own, csrf_token=None):
+def _render(request, board, season, versions, league, page_number, own, csrf_token=None):
     """The page as a string, or a redirect when the page number is past the end."""
-    versions = leaderboard.league_versions(season.id, [lg.id for lg in season.leagues])
     table = leaderboard.league_table(season, league, public=True, version=versions[league.id])
     own_standing = own_live = None
     if own is not None and own.league_id == league.id:
@@ -132,8 +131,7 @@ def _render(request, board, season, league, page_number, own, csrf_token=None):
 
 @require_GET
 def leaderboard_page(request):
-    board = leaderboard.directory()
-    season = board.season(request.GET.get("season"))
+    board, season, versions = leaderboard.season_state(request.GET.get("season"))
     if season is None:
         raise Http404(_("There is no such season."))
     own = _own_partner(request, season)
@@ -152,10 +150,9 @@ def leaderboard_page(request):
     page_param = request.GET.get("page")
     page_number = _page_number(page_param) if page_param else None
     if request.user.is_authenticated or "messages" in request.COOKIES:
-        result = _render(request, board, season, league, page_number, own)
+        result = _render(request, board, season, versions, league, page_number, own)
         return result if isinstance(result, HttpResponse) else HttpResponse(result)
 
-    versions = leaderboard.league_versions(season.id, [lg.id for lg in season.leagues])
     key = ":".join(
         (
             f"lb:page:{season.id}:{league.id}:{board.version}",
@@ -165,29 +162,26 @@ def leaderboard_page(request):
             str(page_number or 1),
         )
     )
-    html = cache.get(key)
+    html = leaderboard.rendered.get(key) or cache.get(key)
     if html is None:
-        result = _render(request, board, season, league, page_number or 1, None, CSRF_PLACEHOLDER)
+        result = _render(
+            request, board, season, versions, league, page_number or 1, None, CSRF_PLACEHOLDER
+        )
         if isinstance(result, HttpResponse):
             return result
         html = result
         cache.set(key, html, leaderboard.DATA_TTL)
+    leaderboard.rendered.put(key, html)
     return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
-
-
-def _board_and_season(request):
-    board = leaderboard.directory()
-    return board, board.season(request.GET.get("season"))
 
 
 @require_GET
 def leaderboard_json(request):
     """`{"season": slug, "leagues": [{"name", "rows": [{"rank", "partner", "points",
     "new_customers"}]}]}` — SPEC section 4; `?season=<slug>` for another season."""
-    board, season = _board_and_season(request)
+    board, season, versions = leaderboard.season_state(request.GET.get("season"))
     if season is None:
         return JsonResponse({"error": _("There is no such season.")}, status=404)
-    versions = leaderboard.league_versions(season.id, [lg.id for lg in season.leagues])
     key = ":".join(
         (
             f"lb:json:{season.id}:{board.version}",
@@ -219,20 +213,21 @@ def leaderboard_json(request):
             {"season": season.slug, "leagues": leagues}, ensure_ascii=False, separators=(",", ":")
         ).encode()
 
-    body = leaderboard.cached(key, build)
+    body = leaderboard.rendered.get(key) or leaderboard.cached(key, build)
+    leaderboard.rendered.put(key, body)
     return HttpResponse(body, content_type="application/json")
 
 
 @require_GET
 def leaderboard_csv(request):
     """The public table of one league as a CSV for Excel (pseudonyms only)."""
-    board, season = _board_and_season(request)
+    board, season, versions = leaderboard.season_state(request.GET.get("season"))
     if season is None:
         raise Http404(_("There is no such season."))
     league = season.league(request.GET.get("league"))
     if league is None:
         raise Http404(_("There is no such league."))
-    table = leaderboard.league_table(season, league, public=True)
+    table = leaderboard.league_table(season, league, public=True, version=versions[league.id])
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="tabelle-{season.slug}-{league.slug}.csv"'

@@ -121,7 +121,7 @@ if REDIS_URL:
     REDIS_CACHE_URL = os.environ.get("REDIS_CACHE_URL") or _next_redis_db(REDIS_URL)
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "league.cache.RedisCache",
             "LOCATION": REDIS_CACHE_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "league"),
         }
