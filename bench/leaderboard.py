@@ -548,14 +548,14 @@ def timed_sql(conn, sql: str, params) -> tuple[float, int]:
     return time.perf_counter() - started, len(rows)
 
 
-def measure_misses(port: int, url: str, args, season_id: int, league, path: str, bump) -> dict:
+def measure_misses(port: int, url: str, args, season, league, path: str, bump) -> dict:
     """`bump()` then one timed GET of `path`, interleaved with the bare SQL of the same table
     (`league` None: the whole season), `args.misses` times each."""
     import psycopg
 
     from league import leaderboard
 
-    sql, params = leaderboard.table_queryset(season_id, league).query.sql_with_params()
+    sql, params = leaderboard.table_queryset(season, league).query.sql_with_params()
     http_times, sql_times, orm_times = [], [], []
     with psycopg.connect(url, autocommit=True) as conn:
         _t, rows = timed_sql(conn, sql, params)  # warm-up, not counted
@@ -567,7 +567,7 @@ def measure_misses(port: int, url: str, args, season_id: int, league, path: str,
             sql_times.append(timed_sql(conn, sql, params)[0])
             # The same query through the ORM in this process, for the breakdown.
             started = time.perf_counter()
-            tuple(leaderboard.table_queryset(season_id, league))
+            tuple(leaderboard.table_queryset(season, league))
             orm_times.append(time.perf_counter() - started)
             time.sleep(0.2)
     return {
@@ -671,12 +671,12 @@ def main():
 
         print(f"cache misses of /leaderboard/?league={biggest.slug}: {args.misses} ...", flush=True)
         page_miss = measure_misses(
-            port, url, args, season.id, biggest.id, f"/leaderboard/?league={biggest.slug}",
+            port, url, args, season, biggest.id, f"/leaderboard/?league={biggest.slug}",
             lambda: leaderboard.league_bump(season.id, biggest.id),
         )  # fmt: skip
         print(f"cache misses of /leaderboard.json: {args.misses} ...", flush=True)
         json_miss = measure_misses(
-            port, url, args, season.id, None, "/leaderboard.json",
+            port, url, args, season, None, "/leaderboard.json",
             lambda: leaderboard.season_bump(season.id),
         )  # fmt: skip
     finally:

@@ -33,7 +33,7 @@ from django.db.models import Case, F, IntegerField, Max, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from challenges.models import LedgerEntry
+from challenges.models import Challenge, LedgerEntry
 from challenges.rules import NEW_CUSTOMER_CODE
 from partners.models import Partner
 
@@ -133,6 +133,7 @@ class SeasonInfo:
     end_date: object
     frozen_at: datetime | None
     leagues: tuple[LeagueInfo, ...]
+    new_customer_id: int | None = None  # the season's `new_customer` challenge
 
     def league(self, slug: str | None) -> LeagueInfo | None:
         if not slug:
@@ -162,6 +163,9 @@ def _directory_compute(version: int) -> Directory:
         leagues.setdefault(league.season_id, []).append(
             LeagueInfo(league.pk, league.slug, league.name, league.criterion)
         )
+    new_customer_ids = dict(
+        Challenge.objects.filter(code=NEW_CUSTOMER_CODE).values_list("season_id", "pk")
+    )
     seasons = {
         season.slug: SeasonInfo(
             id=season.pk,
@@ -170,6 +174,7 @@ def _directory_compute(version: int) -> Directory:
             end_date=season.end_date,
             frozen_at=season.table_frozen_at,
             leagues=tuple(leagues.get(season.pk, ())),
+            new_customer_id=new_customer_ids.get(season.pk),
         )
         for season in Season.objects.all()
     }
@@ -294,15 +299,16 @@ class LeagueTable(Sequence):
         return None if position is None else self[position]
 
 
-def table_queryset(season_id: int, league_id: int | None, as_of: datetime | None = None):
-    """The aggregate query behind a table: one row per partner, in table order."""
-    partners = Partner.objects.filter(season_id=season_id, status=Partner.Status.APPROVED)
+def table_queryset(season: SeasonInfo, league_id: int | None, as_of: datetime | None = None):
+    """The aggregate query behind a table: one row per partner, in table order (`league_id`
+    None: every league of the season, for comparison in bench/leaderboard.py)."""
+    partners = Partner.objects.filter(season_id=season.id, status=Partner.Status.APPROVED)
     partners = partners.filter(league_id=league_id) if league_id else partners.exclude(league=None)
     entries = Q()
     if as_of is not None:
         entries = Q(ledger__created_at__lte=as_of)
         partners = partners.filter(Q(reviewed_at__lte=as_of) | Q(reviewed_at__isnull=True))
-    new_customer = Q(ledger__challenge__code=NEW_CUSTOMER_CODE)
+    new_customer = Q(ledger__challenge_id=season.new_customer_id)
     return (
         partners.annotate(
             points=Coalesce(Sum("ledger__points", filter=entries or None), Value(0)),
@@ -330,8 +336,8 @@ def table_queryset(season_id: int, league_id: int | None, as_of: datetime | None
     )
 
 
-def _table_compute(season_id: int, league_id: int, as_of: datetime | None) -> tuple:
-    return (tuple(table_queryset(season_id, league_id, as_of)), timezone.now())
+def _table_compute(season: SeasonInfo, league_id: int, as_of: datetime | None) -> tuple:
+    return (tuple(table_queryset(season, league_id, as_of)), timezone.now())
 
 
 def cached(key: str, compute):
@@ -371,7 +377,7 @@ def league_table(
     if version is None:
         version = league_versions(season.id, [league.id])[league.id]
     key = f"lb:t:{season.id}:{league.id}:{version}:{_as_of_marker(as_of)}"
-    rows, computed_at = cached(key, lambda: _table_compute(season.id, league.id, as_of))
+    rows, computed_at = cached(key, lambda: _table_compute(season, league.id, as_of))
     return LeagueTable(league, rows, computed_at, as_of)
 
 

@@ -2,8 +2,9 @@
 
 Only pseudonyms, points and numbers of new end customers leave these views; no company, person,
 end customer or ID. A visitor's page is rendered once per table version and language and then
-served from the cache; the CSRF token of the page's language form is filled in per request.
-Logged-in users get the page rendered for them (a partner sees its own row highlighted).
+served from the cache, the same bytes for every visitor (it has no CSRF token: a visitor's
+language switch needs none, see league.views.set_language). Logged-in users get the page rendered
+for them (a partner sees its own row highlighted).
 """
 
 import json
@@ -11,7 +12,6 @@ import json
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -26,7 +26,6 @@ from .models import SpecialPrize
 from .tables import PublicTable
 
 PAGE_SIZE = 50
-CSRF_PLACEHOLDER = "csrf-token-placeholder-4f1c2a"
 
 
 def _page_number(value: str | None) -> int:
@@ -68,7 +67,7 @@ def _prizes(season) -> list[dict]:
     return [{"title": prize.title, "pseudonym": prize.partner.pseudonym} for prize in prizes]
 
 
-def _render(request, board, season, versions, league, page_number, own, csrf_token=None):
+def _render(request, board, season, versions, league, page_number, own):
     """The page as a string, or a redirect when the page number is past the end."""
     table = leaderboard.league_table(season, league, public=True, version=versions[league.id])
     own_standing = own_live = None
@@ -124,8 +123,6 @@ def _render(request, board, season, versions, league, page_number, own, csrf_tok
         else None,
         "language_next": _url(season, league, page.number, board),
     }
-    if csrf_token:
-        context["csrf_token"] = csrf_token
     return render_to_string("league/leaderboard.html", context, request=request)
 
 
@@ -164,15 +161,13 @@ def leaderboard_page(request):
     )
     html = leaderboard.rendered.get(key) or cache.get(key)
     if html is None:
-        result = _render(
-            request, board, season, versions, league, page_number or 1, None, CSRF_PLACEHOLDER
-        )
+        result = _render(request, board, season, versions, league, page_number or 1, None)
         if isinstance(result, HttpResponse):
             return result
         html = result
         cache.set(key, html, leaderboard.DATA_TTL)
     leaderboard.rendered.put(key, html)
-    return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
+    return HttpResponse(html)
 
 
 @require_GET

@@ -9,7 +9,7 @@ the only case that matters for it.
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from challenges.models import LedgerEntry
+from challenges.models import Challenge, LedgerEntry
 from partners.models import Partner
 
 from . import leaderboard
@@ -31,6 +31,8 @@ def partner_saved(sender, instance, raw=False, **kwargs):
         leaderboard.season_changed(instance.season_id)
 
 
+@receiver(post_save, sender=Challenge)
+@receiver(post_delete, sender=Challenge)
 @receiver(post_save, sender=League)
 @receiver(post_delete, sender=League)
 @receiver(post_save, sender=Season)

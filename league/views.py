@@ -7,6 +7,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from challenges.models import Challenge
@@ -49,9 +50,7 @@ def rules(request):
     )
 
 
-@require_POST
-def set_language(request):
-    """Switch the language (cookie) and remember it on the user for e-mails."""
+def _set_language(request):
     language = request.POST.get("language", "")
     next_url = request.POST.get("next") or "/"
     if not url_has_allowed_host_and_scheme(
@@ -67,6 +66,23 @@ def set_language(request):
             request.user.language = language
             request.user.save(update_fields=["language"])
     return response
+
+
+_set_language_protected = csrf_protect(_set_language)
+
+
+@csrf_exempt
+@require_POST
+def set_language(request):
+    """Switch the language (cookie) and remember it on the user for e-mails.
+
+    A visitor's switch only sets a cookie in the visitor's own browser, so it needs no CSRF token
+    and the public pages carry none: the same bytes for every visitor, cacheable whole. A
+    logged-in user's switch also changes the saved profile, so it is checked as usual.
+    """
+    if request.user.is_authenticated:
+        return _set_language_protected(request)
+    return _set_language(request)
 
 
 @staff_required

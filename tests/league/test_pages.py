@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.test import Client
 from django.utils import translation
@@ -117,3 +119,24 @@ def test_allauth_pages_address_users_formally_in_german(season):
         assert '<html lang="de"' in page
         assert not re.search(r"\b(du|Du|dein|Dein|deine|dir|Dir)\b", page), url
     assert "Sie haben noch kein Konto?" in Client().get("/accounts/login/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_visitor_switches_language_without_a_token_a_user_needs_one(alice):
+    visitor = Client(enforce_csrf_checks=True)
+    response = visitor.post("/language/", {"language": "en", "next": "/leaderboard/"})
+    assert response.status_code == 302 and response.cookies["django_language"].value == "en"
+    assert "csrfmiddlewaretoken" not in Client().get("/leaderboard/").content.decode()
+
+    user = Client(enforce_csrf_checks=True)
+    user.force_login(alice)
+    forged = user.post("/language/", {"language": "en", "next": "/"})
+    assert forged.status_code == 403
+    alice.refresh_from_db()
+    assert alice.language == "de"
+    page = user.get("/rules/").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    response = user.post("/language/", {"language": "en", "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.language == "en"
