@@ -25,7 +25,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.db import transaction
@@ -134,6 +134,7 @@ class SeasonInfo:
     frozen_at: datetime | None
     leagues: tuple[LeagueInfo, ...]
     new_customer_id: int | None = None  # the season's `new_customer` challenge
+    ends_at: float = 0.0  # the first moment after the season (midnight after end_date, local)
 
     def league(self, slug: str | None) -> LeagueInfo | None:
         if not slug:
@@ -143,8 +144,8 @@ class SeasonInfo:
     def frozen_now(self, now: datetime | None = None) -> bool:
         return self.frozen_at is not None and self.frozen_at <= (now or timezone.now())
 
-    def has_ended(self, today=None) -> bool:
-        return (today or timezone.localdate()) > self.end_date
+    def has_ended(self) -> bool:
+        return time.time() >= self.ends_at
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,9 @@ def _directory_compute(version: int) -> Directory:
             frozen_at=season.table_frozen_at,
             leagues=tuple(leagues.get(season.pk, ())),
             new_customer_id=new_customer_ids.get(season.pk),
+            ends_at=timezone.make_aware(
+                datetime.combine(season.end_date + timedelta(days=1), datetime.min.time())
+            ).timestamp(),
         )
         for season in Season.objects.all()
     }

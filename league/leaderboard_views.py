@@ -164,7 +164,7 @@ def leaderboard_page(request):
         result = _render(request, board, season, versions, league, page_number or 1, None)
         if isinstance(result, HttpResponse):
             return result
-        html = result
+        html = result.encode()
         cache.set(key, html, leaderboard.DATA_TTL)
     leaderboard.rendered.put(key, html)
     return HttpResponse(html)

@@ -15,18 +15,8 @@ from .leaderboard import Standing
 NUM = {"th": {"class": "num"}, "td": {"class": "num"}}
 
 
-def _rank_class(record):
-    return f"num rank rank-{record.rank}" if record.rank <= 3 else "num rank"
-
-
-def _own_row(record, table):
-    return "own-row" if record.partner_id == table.own_partner_id else ""
-
-
 class PublicTable(tables.Table):
-    rank = tables.Column(
-        verbose_name=_("Rank"), attrs={"th": {"class": "num"}, "td": {"class": _rank_class}}
-    )
+    rank = tables.Column(verbose_name=_("Rank"), attrs={"th": {"class": "num"}})
     pseudonym = tables.Column(verbose_name=_("Partner"), accessor="pseudonym")
     points = tables.Column(verbose_name=_("Points"), attrs=NUM)
     new_customers = tables.Column(verbose_name=_("New end customers"), attrs=NUM)
@@ -35,7 +25,6 @@ class PublicTable(tables.Table):
         orderable = False
         template_name = "league/includes/league_table.html"
         attrs = {"class": "league-table"}
-        row_attrs = {"class": _own_row}
         empty_text = _("No partner in this league yet.")
 
     def __init__(self, data, own_partner_id=None, **kwargs):
