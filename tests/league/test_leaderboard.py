@@ -315,3 +315,28 @@ def test_json_of_another_season_and_of_a_missing_one(league):
     missing = Client().get("/leaderboard.json", {"season": "1999-00"})
     assert missing.status_code == 404
     assert "error" in json.loads(missing.content)
+
+
+def test_pages_of_fifty_and_a_page_past_the_end(league):
+    from partners.models import Partner as PartnerModel
+
+    template = PartnerFactory.build(season=league.season, league=league)
+    PartnerModel.objects.bulk_create(
+        PartnerModel(
+            **{
+                f.name: getattr(template, f.name)
+                for f in PartnerModel._meta.concrete_fields
+                if f.name not in ("id", "partner_id", "pseudonym_number")
+            },
+            partner_id=str(6_000_000 + n),
+            pseudonym_number=n,
+        )
+        for n in range(1, 121)
+    )
+    page = Client().get(f"/leaderboard/?league={league.slug}&page=2").content.decode()
+    assert ">Partner 51<" in page and ">Partner 100<" in page
+    assert ">Partner 50<" not in page and ">Partner 101<" not in page
+    assert 'rel="prev"' in page and 'rel="next"' in page and "Seite 2 von 3" in page
+    past = Client().get(f"/leaderboard/?league={league.slug}&page=9")
+    assert past.status_code == 302 and past["Location"].endswith("page=3")
+    assert Client().get(f"/leaderboard/?league={league.slug}&page=abc").status_code == 200
