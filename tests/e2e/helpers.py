@@ -25,3 +25,28 @@ def current_totp_code(secret: str, totp) -> str:
     # test database, which is created afresh with ids from 1: forget a use by an earlier run.
     cache.delete(totp._get_used_cache_key(code))
     return code
+
+
+def running_season(slug: str, name: str):
+    """An active season that started 20 days ago, with the challenge catalogue of the terms."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from challenges.catalogue import CATALOGUE
+    from challenges.models import Challenge
+    from league.models import Season
+
+    today = timezone.localdate()
+    season = Season.objects.create(
+        slug=slug,
+        name=name,
+        start_date=today - timedelta(days=20),
+        end_date=today + timedelta(days=250),
+        registration_deadline=today,
+        is_active=True,
+    )
+    Challenge.objects.bulk_create(
+        Challenge(season=season, position=i, **spec.__dict__) for i, spec in enumerate(CATALOGUE)
+    )
+    return season

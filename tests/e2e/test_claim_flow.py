@@ -9,12 +9,11 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from challenges.catalogue import CATALOGUE
-from challenges.models import Challenge, Claim, LedgerEntry
-from league.models import League, Season
+from challenges.models import Claim, LedgerEntry
+from league.models import League
 from partners.models import EndCustomer, Membership, Partner, User
 
-from .helpers import STAFF_EMAIL, STAFF_PASSWORD, current_totp_code, submit_button
+from .helpers import STAFF_EMAIL, STAFF_PASSWORD, current_totp_code, running_season, submit_button
 
 pytestmark = pytest.mark.e2e
 
@@ -24,18 +23,7 @@ PARTNER_PASSWORD = "Meldung-Abgabe-2025!"
 
 @pytest.fixture
 def partner_with_customer(db):
-    today = timezone.localdate()
-    season = Season.objects.create(
-        slug="e2e-claims",
-        name="E2E Saison",
-        start_date=today - timedelta(days=20),
-        end_date=today + timedelta(days=250),
-        registration_deadline=today,
-        is_active=True,
-    )
-    Challenge.objects.bulk_create(
-        Challenge(season=season, position=i, **spec.__dict__) for i, spec in enumerate(CATALOGUE)
-    )
+    season = running_season("e2e-claims", "E2E Saison")
     league = League.objects.create(season=season, name="Cloud Starter", slug="cloud-starter")
     partner = Partner.objects.create(
         season=season,

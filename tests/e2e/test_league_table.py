@@ -12,10 +12,10 @@ from playwright.sync_api import expect
 
 from challenges.catalogue import CATALOGUE
 from challenges.models import Challenge, Claim, LedgerEntry
-from league.models import League, Season
+from league.models import League
 from partners.models import EndCustomer, Membership, Partner, User
 
-from .helpers import submit_button
+from .helpers import running_season, submit_button
 
 pytestmark = pytest.mark.e2e
 
@@ -62,17 +62,7 @@ def two_leagues(db):
     """A season with two leagues of approved partners and their points in the ledger; the user
     PARTNER_EMAIL is the admin of Fabrikam IT GmbH (rank 3 of the Einsteiger-Liga)."""
     today = timezone.localdate()
-    season = Season.objects.create(
-        slug="e2e-table",
-        name="E2E Tabellen-Saison",
-        start_date=today - timedelta(days=20),
-        end_date=today + timedelta(days=250),
-        registration_deadline=today,
-        is_active=True,
-    )
-    Challenge.objects.bulk_create(
-        Challenge(season=season, position=i, **spec.__dict__) for i, spec in enumerate(CATALOGUE)
-    )
+    season = running_season("e2e-table", "E2E Tabellen-Saison")
     challenges = {c.code: c for c in Challenge.objects.filter(season=season)}
     beginners = League.objects.create(
         season=season,
