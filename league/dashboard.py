@@ -51,11 +51,9 @@ def _place(standing: leaderboard.Standing) -> standings.Place:
     return standings.Place(standing.rank, standing.points, standing.new_customers)
 
 
-def _options(partner: Partner, first_customer: bool) -> list[standings.Option]:
-    """Every challenge the partner can still claim, with the end customers it is open for."""
-    challenges = list(
-        Challenge.objects.filter(season_id=partner.season_id).order_by("position", "pk")
-    )
+def _options(partner: Partner, challenges: list[Challenge], bonus: int) -> list[standings.Option]:
+    """Every challenge the partner can still claim, with the end customers it is open for;
+    `bonus` is what a new end customer brings on top (the first one's bonus, else 0)."""
     counted = set(
         Claim.objects.filter(
             partner=partner, status__in=(Claim.Status.APPROVED, *Claim.OPEN)
@@ -67,7 +65,6 @@ def _options(partner: Partner, first_customer: bool) -> list[standings.Option]:
         for customer in EndCustomer.objects.filter(partner=partner).order_by("name", "pk")
         if exclusion_for(partner.season_id, customer.tenant_id, customer.domain, exclusions) is None
     ]
-    bonus = next((c.points for c in challenges if c.code == rules.BONUS_CODE), 0)
     options = []
     for challenge in challenges:
         if challenge.kind in CLAIMABLE_KINDS:
@@ -78,7 +75,7 @@ def _options(partner: Partner, first_customer: bool) -> list[standings.Option]:
                 if (challenge.pk, rules.count_key(rule, customer.pk)) not in counted
             )
             new_customer = challenge.code == rules.NEW_CUSTOMER_CODE
-            extra = bonus if new_customer and first_customer else 0
+            extra = bonus if new_customer else 0
             options.append(
                 standings.Option(
                     code=challenge.code,
@@ -101,8 +98,9 @@ def _options(partner: Partner, first_customer: bool) -> list[standings.Option]:
     return options
 
 
-def _pending(partner: Partner, first_customer: bool) -> tuple[int, int, int]:
-    """Open claims: how many, the points they would bring, the new end customers among them."""
+def _pending(partner: Partner, bonus: int) -> tuple[int, int, int]:
+    """Open claims: how many, the points they would bring (with `bonus` if one is a new end
+    customer), the new end customers among them."""
     claims = list(
         Claim.objects.filter(partner=partner, status__in=Claim.OPEN).values_list(
             "challenge__code", "challenge__points"
@@ -110,9 +108,8 @@ def _pending(partner: Partner, first_customer: bool) -> tuple[int, int, int]:
     )
     new_customers = sum(code == rules.NEW_CUSTOMER_CODE for code, _points in claims)
     points = sum(points for _code, points in claims)
-    if new_customers and first_customer:
-        bonus = Challenge.objects.filter(season_id=partner.season_id, code=rules.BONUS_CODE).first()
-        points += bonus.points if bonus else 0
+    if new_customers:
+        points += bonus
     return len(claims), points, new_customers
 
 
@@ -141,17 +138,23 @@ def partner_dashboard(partner: Partner) -> PartnerDashboard | None:
     if own is not None and own.rank > 1:
         next_place, first = public[own.rank - 2], public[0]
     frozen = season.frozen_now()
-    first_customer = own_live is None or own_live.new_customers == 0
+    challenges = list(
+        Challenge.objects.filter(season_id=partner.season_id).order_by("position", "pk")
+    )
+    # Until the partner has a new end customer, the first one also brings the bonus.
+    bonus = 0
+    if own_live is None or own_live.new_customers == 0:
+        bonus = next((c.points for c in challenges if c.code == rules.BONUS_CODE), 0)
     open_season = not frozen and not season.has_ended()
     suggestions = []
     if own is not None and open_season:
         suggestions = standings.suggestions(
-            _options(partner, first_customer),
+            _options(partner, challenges, bonus),
             _place(own),
             next_place and _place(next_place),
             first and _place(first),
         )
-    pending_count, pending_points, pending_customers = _pending(partner, first_customer)
+    pending_count, pending_points, pending_customers = _pending(partner, bonus)
     return PartnerDashboard(
         season=season,
         league=public.league,

@@ -352,20 +352,19 @@ def cached(key: str, compute):
         return value
     lock = f"{key}:lock"
     deadline = time.monotonic() + LOCK_WAIT
-    while not cache.add(lock, 1, LOCK_TTL):
+    while not (locked := cache.add(lock, 1, LOCK_TTL)):
         time.sleep(POLL)
         value = cache.get(key)
         if value is not None:
             return value
         if time.monotonic() > deadline:  # the holder is slow or gone: compute as well
-            value = compute()
-            cache.set(key, value, DATA_TTL)
-            return value
+            break
     try:
         value = compute()
         cache.set(key, value, DATA_TTL)
     finally:
-        cache.delete(lock)
+        if locked:
+            cache.delete(lock)
     return value
 
 
