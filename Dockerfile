@@ -2,7 +2,8 @@
 # (see docker-compose.yml). Static files are collected at build time and served by WhiteNoise.
 FROM python:3.11-slim-bookworm
 
-ENV PYTHONDONTWRITEBYTECODE=1 \
+ENV DJANGO_ENV=production \
+    PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -18,10 +19,11 @@ RUN groupadd --system --gid 1000 league \
 
 WORKDIR /app
 
-# Requirements first, so code changes do not reinstall them. The local index lines in the file
-# point at paths that do not exist in the build; pip warns and uses PyPI.
-COPY requirements.txt ./
-RUN pip install --require-hashes -r requirements.txt
+# Requirements first, so code changes do not reinstall them. A pinned, hashed pip first: the
+# image's own pip must not decide whether the hashed install works.
+COPY requirements-pip.txt requirements.txt ./
+RUN pip install --require-hashes -r requirements-pip.txt \
+    && pip install --require-hashes -r requirements.txt
 
 COPY manage.py ./
 COPY league ./league
@@ -33,7 +35,7 @@ COPY static ./static
 COPY locale ./locale
 COPY locale_overrides ./locale_overrides
 
-RUN STATIC_MANIFEST=1 DEBUG=0 SECRET_KEY=build-only python manage.py collectstatic --noinput \
+RUN STATIC_MANIFEST=1 SECRET_KEY=build-only python manage.py collectstatic --noinput \
     && mkdir -p /data/media \
     && chown league:league /data/media
 

@@ -1,13 +1,12 @@
 # Developer entry points (SPEC §8). Everything runs from .venv; nothing here needs a service:
 # without DATABASE_URL/REDIS_URL the portal uses SQLite and runs Celery tasks in-process.
+# `make install` writes .env (DJANGO_ENV=local, a generated secret) once; whatever the caller
+# exported (DATABASE_URL, REDIS_URL, DJANGO_ENV, ...) overrides it.
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check --no-input
-# For manage.py outside the tests (`make run`, `make messages`). DATABASE_URL/REDIS_URL are deliberately not
-# mentioned: whatever the caller exported is passed through untouched.
-DEV_ENV := DEBUG=1
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-k caps -x"`.
 PYTEST_ARGS ?=
 
@@ -33,7 +32,13 @@ $(PY):
 		{ rm -rf $(VENV); echo "venv failed; on Debian/Ubuntu: apt-get install python3-venv" >&2; exit 1; }
 
 # The stamps live inside .venv, so deleting .venv also forgets what was installed.
-$(VENV)/.installed-runtime: requirements.txt | $(PY)
+# First a pinned, hashed pip: the pip that `python3 -m venv` bundles differs from machine to machine
+# (23.2.1 on today's, which cannot install hashed requirements whose packages ask for extras).
+$(VENV)/.installed-pip: requirements-pip.txt | $(PY)
+	$(PIP) install --quiet --require-hashes -r requirements-pip.txt
+	@touch $@
+
+$(VENV)/.installed-runtime: requirements.txt $(VENV)/.installed-pip | $(PY) .env
 	@echo "Installing requirements.txt into $(VENV) ..."
 	$(PIP) install --quiet --require-hashes -r requirements.txt
 	@touch $@
@@ -43,14 +48,20 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed-runtime | $(PY)
 	$(PIP) install --quiet --require-hashes -r requirements-dev.txt
 	@touch $@
 
+# Local settings for this checkout (SPEC 8), written once and never overwritten or committed:
+# DJANGO_ENV=local and a generated secret, so manage.py runs with no environment variable set.
+.env:
+	@$(PYTHON) -c 'import secrets; print("# Written once by `make install` for this checkout; never commit it.\n# Variables set in the environment override these lines.\nDJANGO_ENV=local\nSECRET_KEY=" + secrets.token_urlsafe(50))' > $@
+	@echo "Wrote $@ (DJANGO_ENV=local, a generated SECRET_KEY)"
+
 install: $(VENV)/.installed-runtime
 
 install-dev: $(VENV)/.installed-dev
 
 run: install
-	$(DEV_ENV) $(PY) manage.py migrate
-	$(DEV_ENV) $(PY) manage.py seed_demo
-	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py migrate
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver 127.0.0.1:8000
 
 # pytest exits 5 when it collected nothing; that is a broken selection or a broken tree, never a
 # pass, so it gets a message of its own. Make itself exits 2 on any failure; a caller that needs
@@ -70,8 +81,8 @@ lint: install-dev
 # compilemessages walks the whole tree; without --ignore it would compile Django's own catalogues
 # inside .venv.
 messages: install
-	$(DEV_ENV) $(PY) manage.py makemessages -l de --ignore=.venv --ignore=staticfiles --ignore=media
-	$(DEV_ENV) $(PY) manage.py compilemessages -l de --ignore=.venv --ignore=staticfiles --ignore=media
+	$(PY) manage.py makemessages -l de --ignore=.venv --ignore=staticfiles --ignore=media
+	$(PY) manage.py compilemessages -l de --ignore=.venv --ignore=staticfiles --ignore=media
 
 clean:
 	rm -rf staticfiles .pytest_cache .ruff_cache .hypothesis test-results

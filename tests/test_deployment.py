@@ -43,6 +43,7 @@ APP_ENV = (
     "DATABASE_URL",
     "REDIS_URL",
     "SECRET_KEY",
+    "DJANGO_ENV",
     "ALLOWED_HOSTS",
     "STATIC_MANIFEST",
     "MEDIA_ROOT",
@@ -406,6 +407,7 @@ def test_app_services_get_their_settings_from_the_environment(name):
         "SECRET_KEY must be required from the environment, never defaulted"
     )
     assert str(environment["STATIC_MANIFEST"]) == "1"
+    assert environment["DJANGO_ENV"] == "production"
 
     database = dj_database_url.parse(_substitute(environment["DATABASE_URL"]))
     postgres_env = {k: _substitute(str(v)) for k, v in services["postgres"]["environment"].items()}
@@ -462,7 +464,14 @@ def test_dockerfile_copies_every_part_of_the_project():
 def test_dockerfile_installs_hashed_runtime_requirements_and_drops_root():
     instructions = _dockerfile_instructions(DOCKERFILE.read_text())
     runs = " ".join(args for keyword, args in instructions if keyword == "RUN")
-    assert re.search(r"pip install\b[^&]*--require-hashes[^&]*-r requirements\.txt", runs)
+    # The pinned pip first, then the requirements with it.
+    assert re.search(
+        r"pip install\b[^&]*--require-hashes[^&]*-r requirements-pip\.txt.*"
+        r"pip install\b[^&]*--require-hashes[^&]*-r requirements\.txt",
+        runs,
+    )
+    envs = " ".join(args for keyword, args in instructions if keyword == "ENV")
+    assert re.search(r"\bDJANGO_ENV=production\b", envs)
     assert "collectstatic" in runs
     users = [args for keyword, args in instructions if keyword == "USER"]
     assert users and users[-1] not in ("root", "0"), "the app must not run as root"
@@ -494,12 +503,12 @@ def test_makefile_has_the_documented_targets():
     assert not missing, f"Makefile lacks targets {sorted(missing)}"
 
 
-def _make_dry_run(target: str) -> str:
+def _make_dry_run(target: str, *flags: str) -> str:
     if not shutil.which("make"):
         pytest.skip("make is not installed")
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     result = subprocess.run(
-        ["make", "--dry-run", "--no-print-directory", target],
+        ["make", "--dry-run", "--no-print-directory", *flags, target],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -515,7 +524,7 @@ def test_make_test_runs_pytest_without_rate_limits():
     assert re.search(r"DISABLE_RATE_LIMITS=1 \S*pytest", commands)
 
 
-def test_make_run_migrates_seeds_and_serves_in_debug_without_touching_service_urls():
+def test_make_run_migrates_seeds_and_serves_without_touching_the_environment():
     commands = _make_dry_run("run").splitlines()
     manage = [line for line in commands if "manage.py" in line]
     assert [line.split("manage.py")[1].split()[0] for line in manage] == [
@@ -523,8 +532,26 @@ def test_make_run_migrates_seeds_and_serves_in_debug_without_touching_service_ur
         "seed_demo",
         "runserver",
     ]
-    assert all("DEBUG=1" in line for line in manage)
+    # The local settings come from .env (DJANGO_ENV=local); nothing is set on the command line,
+    # so the commands the README shows behave exactly as `make run` does.
+    assert all(line.lstrip().startswith(".venv/bin/python manage.py") for line in manage)
     assert not any("DATABASE_URL" in line or "REDIS_URL" in line for line in commands)
+
+
+def test_make_install_bootstraps_a_pinned_pip_before_the_hashed_requirements():
+    # --always-make: as on a fresh clone, every file target out of date.
+    commands = _make_dry_run("install", "--always-make").splitlines()
+    pip_line = next(i for i, line in enumerate(commands) if "requirements-pip.txt" in line)
+    runtime_line = next(i for i, line in enumerate(commands) if "-r requirements.txt" in line)
+    assert pip_line < runtime_line
+    assert "--require-hashes" in commands[pip_line]
+    pinned = [
+        line
+        for line in (REPO / "requirements-pip.txt").read_text().splitlines()
+        if line and not line.startswith((" ", "#"))
+    ]
+    assert [line.split("==")[0] for line in pinned] == ["pip"]
+    assert all("==" in line for line in pinned)
 
 
 # --- The checkers themselves can fail -----------------------------------------------------------

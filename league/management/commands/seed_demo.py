@@ -28,7 +28,7 @@ from django.utils import timezone
 from challenges import services as claim_services
 from challenges.catalogue import CATALOGUE
 from challenges.importers import import_user
-from challenges.models import AcademyDate, Challenge
+from challenges.models import AcademyDate, Challenge, Claim
 from league.models import League, Season
 from league.services import season_activate
 from partners.models import EndCustomer, Membership, Partner, User
@@ -450,7 +450,12 @@ class Command(BaseCommand):
         out("")
         out(
             f"Demo season: {season.name} (registration open until "
-            f"{season.registration_deadline:%d.%m.%Y})"
+            f"{season.registration_deadline:%d.%m.%Y}): "
+            f"{season.leagues.count()} leagues, "
+            f"{Partner.objects.filter(season=season, status=Partner.Status.APPROVED).count()} "
+            f"approved partners, "
+            f"{EndCustomer.objects.filter(partner__season=season).count()} end customers, "
+            f"{Claim.objects.filter(partner__season=season).count()} claims"
         )
         out("Demo logins (http://127.0.0.1:8000/accounts/login/):")
         out(f"  partner (company admin): {PARTNER_LOGIN[0]} / {PARTNER_LOGIN[1]}")

@@ -1,40 +1,21 @@
-"""Settings come from the environment (12-factor).
+"""Settings shared by every environment (`local`, `production`, `test`: see `__init__.py`).
 
-Without DATABASE_URL the portal runs on SQLite; without REDIS_URL it uses a local-memory cache and
-runs Celery tasks in-process (eagerly). With them it uses PostgreSQL (psycopg 3) and Redis for the
-cache and as the Celery broker.
+They come from the environment (12-factor). Without DATABASE_URL the portal runs on SQLite; without
+REDIS_URL it uses a local-memory cache and runs Celery tasks in-process (eagerly). With them it uses
+PostgreSQL (psycopg 3) and Redis for the cache and as the Celery broker.
 """
 
 import os
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+from .environment import BASE_DIR, env_bool, env_list
 
-
-def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-DEBUG = env_bool("DEBUG")
-
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = "insecure-development-key-do-not-use-in-production"
-
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
+DEBUG = False
+# Each environment sets SECRET_KEY; production refuses to start without one.
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -186,9 +167,9 @@ MFA_TOTP_TOLERANCE = 1
 # --- E-mail -------------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
-    if DEBUG or not os.environ.get("EMAIL_HOST")
-    else "django.core.mail.backends.smtp.EmailBackend",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if os.environ.get("EMAIL_HOST")
+    else "django.core.mail.backends.console.EmailBackend",
 )
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
@@ -226,8 +207,7 @@ STORAGES = {
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
 # --- Security -----------------------------------------------------------------------------------
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG and bool(ALLOWED_HOSTS))
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Production turns on HTTPS-only cookies, HSTS and the redirect (production.py).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 
@@ -236,6 +216,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {},
 }
+if CELERY_TASK_ALWAYS_EAGER:
+    # Tasks run in-process report through their caller (a page, a command's own summary);
+    # Celery's and kombu's lines ("Task … succeeded") would only clutter an operator's terminal.
+    LOGGING["loggers"] |= {name: {"level": "ERROR"} for name in ("celery", "kombu")}
 
 FORMAT_MODULE_PATH = ["league.formats"]

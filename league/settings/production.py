@@ -1,0 +1,24 @@
+"""`DJANGO_ENV=production`: the Docker image and docker-compose.yml. Refuses to start without
+SECRET_KEY; `manage.py check --deploy` is clean (tests/test_settings.py)."""
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .environment import env_bool, env_int
+
+DEBUG = False
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    raise ImproperlyConfigured("SECRET_KEY must be set in production (DJANGO_ENV=production).")
+
+# HTTPS only, whatever ALLOWED_HOSTS says. The proxy in front terminates TLS and says so in
+# X-Forwarded-Proto (base.py trusts that header).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
