@@ -86,6 +86,9 @@ def portal_env(url: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DEBUG")}
     env.update(
         DATABASE_URL=url,
+        # The production settings, as the image runs them, but over plain HTTP on 127.0.0.1.
+        DJANGO_ENV="production",
+        SECURE_SSL_REDIRECT="0",
         SECRET_KEY="bench-only-secret-key",
         ALLOWED_HOSTS="127.0.0.1",
         LOG_LEVEL="INFO",

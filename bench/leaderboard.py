@@ -146,6 +146,9 @@ def portal_env(url: str, redis_base: str, redis_db: int) -> dict:
         REDIS_URL=redis_url(redis_base, redis_db),
         REDIS_CACHE_URL=redis_url(redis_base, redis_db),
         CACHE_KEY_PREFIX=CACHE_KEY_PREFIX,
+        # The production settings, as the image runs them, but over plain HTTP on 127.0.0.1.
+        DJANGO_ENV="production",
+        SECURE_SSL_REDIRECT="0",
         SECRET_KEY="bench-only-secret-key",
         ALLOWED_HOSTS="127.0.0.1",
         DJANGO_SETTINGS_MODULE="bench.settings",
