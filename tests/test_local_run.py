@@ -54,7 +54,9 @@ def test_operator_commands_run_with_no_environment(tmp_path):
     ok(manage("migrate", "--noinput", env=env))
     seeded = ok(manage("seed_demo", env=env))
     assert re.search(r"\d+ end customers, \d+ claims", seeded)
-    assert re.search(r"staff@demo\.example: \d{6} \(valid for \d+ s\)", ok(manage("demo_totp", env=env)))
+    assert re.search(
+        r"staff@demo\.example: \d{6} \(valid for \d+ s\)", ok(manage("demo_totp", env=env))
+    )
 
     partners = tmp_path / "partners.csv"
     partners.write_text(
