@@ -324,5 +324,7 @@ class RedemptionForm(forms.Form):
         max_digits=10,
         decimal_places=2,
         min_value=Decimal("0.01"),
+        # Django's own message would show the limit as "0.01" in German too.
+        error_messages={"min_value": _("The amount must be at least one cent.")},
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01"}),
     )

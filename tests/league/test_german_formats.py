@@ -399,6 +399,14 @@ def test_a_training_request_above_the_balance_says_the_amount_in_german(world, a
     assert_german(response.content.decode(), "höchstens 15,25 € beantragen")
 
 
+def test_a_training_request_below_a_cent_is_refused_without_an_english_number(world, alice):
+    response = german_client(alice).post(
+        "/company/trainings/", {"training": "AZ-400", "provider": "X", "amount_eur": "0"}
+    )
+    assert response.status_code == 200
+    assert_german(response.content.decode(), "Der Betrag muss mindestens einen Cent betragen.")
+
+
 def test_the_e_mails_are_in_german_format(world, django_capture_on_commit_callbacks):
     approvals = [m for m in mail.outbox if m.subject.startswith("Meldung freigegeben")]
     assert approvals, [m.subject for m in mail.outbox]
