@@ -13,8 +13,9 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 
+from league.formatting import file_size
+
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
-MAX_EVIDENCE_MB = MAX_EVIDENCE_BYTES // (1024 * 1024)
 
 
 @dataclass(frozen=True)
@@ -49,16 +50,12 @@ def sniff(fileobj) -> EvidenceType | None:
     return None
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f}"
-
-
 def evidence_validate(upload) -> EvidenceType:
     """Check an uploaded file; on success its content type and name follow what it really is."""
     if upload.size > MAX_EVIDENCE_BYTES:
         raise ValidationError(
-            _("The file is %(size)s MB; evidence may be at most %(max)s MB.")
-            % {"size": _megabytes(upload.size), "max": MAX_EVIDENCE_MB},
+            _("The file is %(size)s; evidence may be at most %(max)s.")
+            % {"size": file_size(upload.size), "max": file_size(MAX_EVIDENCE_BYTES)},
             code="too_large",
         )
     if upload.size == 0:

@@ -9,10 +9,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from league.formatting import file_size
 from partners.models import EndCustomer, Partner
 
 from . import services
-from .evidence import ACCEPT, MAX_EVIDENCE_MB, evidence_validate
+from .evidence import ACCEPT, MAX_EVIDENCE_BYTES, evidence_validate
 from .models import AcademyDate, Challenge
 
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
@@ -238,8 +239,8 @@ class ClaimForm(forms.Form):
                 label=_("Evidence"),
                 required=False,
                 widget=forms.FileInput(attrs={"accept": ACCEPT}),
-                help_text=_("%(hint)s PDF, PNG or JPEG, at most %(max)s MB.")
-                % {"hint": spec.evidence_help, "max": MAX_EVIDENCE_MB},
+                help_text=_("%(hint)s PDF, PNG or JPEG, at most %(max)s.")
+                % {"hint": spec.evidence_help, "max": file_size(MAX_EVIDENCE_BYTES)},
             )
 
     @property
@@ -323,5 +324,7 @@ class RedemptionForm(forms.Form):
         max_digits=10,
         decimal_places=2,
         min_value=Decimal("0.01"),
+        # Django's own message would show the limit as "0.01" in German too.
+        error_messages={"min_value": _("The amount must be at least one cent.")},
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01"}),
     )

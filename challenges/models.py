@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from league.formatting import money
+
 
 class Challenge(models.Model):
     class Kind(models.TextChoices):
@@ -287,4 +289,4 @@ class Redemption(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.training} ({self.amount_eur} €)"
+        return f"{self.training} ({money(self.amount_eur)})"

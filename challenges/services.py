@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from league.errors import DomainError
+from league.formatting import money
 from partners.models import CustomerExclusion, EndCustomer, Membership, Partner, User
 from partners.notifications import email_send
 
@@ -615,7 +616,7 @@ def redemption_request(
         requestable = redemption_balance(partner)["requestable"]
         if amount_eur > requestable:
             raise DomainError(
-                _("You can request at most %(amount)s € now.") % {"amount": requestable}
+                _("You can request at most %(amount)s now.") % {"amount": money(requestable)}
             )
         return Redemption.objects.create(
             partner=partner,
@@ -639,8 +640,8 @@ def redemption_decide(
             available = redemption_balance(partner)["available"]
             if redemption.amount_eur > available:
                 raise DomainError(
-                    _("Only %(amount)s € are available; the request is higher.")
-                    % {"amount": available}
+                    _("Only %(amount)s are available; the request is higher.")
+                    % {"amount": money(available)}
                 )
             redemption.status = Redemption.Status.APPROVED
         else:

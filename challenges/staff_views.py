@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from league.decorators import staff_required
 from league.errors import DomainError
+from league.formatting import number
 from league.models import Season
 from partners.models import Partner
 
@@ -159,7 +160,7 @@ def _review(request, claim: Claim, action: str, form) -> str:
     if action == "approve":
         services.claim_approve(claim=claim, reviewer=request.user)
         return _("The claim is approved: %(points)s points booked.") % {
-            "points": claim.challenge.points
+            "points": number(claim.challenge.points)
         }
     if action == "reject":
         services.claim_reject(

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -262,7 +263,7 @@ def academy(request, membership):
                 _("%(name)s is registered for the academy on %(date)s.")
                 % {
                     "name": form.cleaned_data["name"],
-                    "date": f"{form.cleaned_data['academy'].date:%d.%m.%Y}",
+                    "date": date_format(form.cleaned_data["academy"].date, "SHORT_DATE_FORMAT"),
                 },
             )
             return redirect("challenges:academy")

@@ -1,8 +1,9 @@
 """Forms of the staff billing pages: they validate and normalise, the importer does the rest."""
 
 from django import forms
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
+
+from league.formatting import file_size
 
 from .importer import MAX_UPLOAD_BYTES
 from .models import ServiceGroup
@@ -23,7 +24,7 @@ class BillingUploadForm(forms.Form):
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(
                 _("The file has %(size)s; at most %(limit)s can be uploaded.")
-                % {"size": filesizeformat(upload.size), "limit": filesizeformat(MAX_UPLOAD_BYTES)}
+                % {"size": file_size(upload.size), "limit": file_size(MAX_UPLOAD_BYTES)}
             )
         return upload
 

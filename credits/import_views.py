@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from league import formatting
 from league.decorators import staff_required
 from league.errors import DomainError
 from league.models import Season
@@ -92,6 +93,7 @@ def _progress(billing_import: BillingImport) -> dict:
         "progress_bytes": billing_import.progress_bytes,
         "size_bytes": size,
         "percent": percent,
+        "percent_text": formatting.percent(percent),
     }
 
 

@@ -46,6 +46,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from league import formatting
 from league.errors import DomainError
 from league.models import Season
 from partners.models import Partner
@@ -217,7 +218,7 @@ class _Report:
                     "At least %(count)s errors: reading stopped at line %(line)s. "
                     "Nothing was imported."
                 )
-                % {"count": f"{self.count:,}", "line": f"{line:,}"}
+                % {"count": formatting.number(self.count), "line": formatting.number(line)}
             )
 
 
@@ -275,7 +276,7 @@ class _Lines:
                     "Line %(line)s is longer than 1 MB: this is not a Partner Center usage file. "
                     "Reading stopped; nothing was imported."
                 )
-                % {"line": f"{self.number:,}"}
+                % {"line": formatting.number(self.number)}
             )
 
     def __iter__(self) -> Iterator[str]:
@@ -935,7 +936,10 @@ def _run(billing_import: BillingImport, *, compute: bool) -> None:
                 "%(count)s error(s) in %(rows)s row(s): nothing was imported. Correct the "
                 "file and upload it again."
             )
-            % {"count": f"{report.count:,}", "rows": f"{parsed.rows_total:,}"},
+            % {
+                "count": formatting.number(report.count),
+                "rows": formatting.number(parsed.rows_total),
+            },
         )
         return
     BillingImport.objects.filter(pk=billing_import.pk).update(progress_bytes=size)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from league.decorators import staff_required
 from league.errors import DomainError
+from league.formatting import number
 from league.models import Season
 from partners.models import Partner
 from partners.tenancy import get_for_partner, partner_view
@@ -76,10 +77,10 @@ def _issue(request, season: Season):
         request,
         ngettext(
             "Credit note %(numbers)s issued; its PDF is being generated.",
-            "%(count)d credit notes issued: %(numbers)s. Their PDFs are being generated.",
+            "%(count)s credit notes issued: %(numbers)s. Their PDFs are being generated.",
             len(issued),
         )
-        % {"count": len(issued), "numbers": ", ".join(note.number for note in issued)},
+        % {"count": number(len(issued)), "numbers": ", ".join(note.number for note in issued)},
     )
 
 

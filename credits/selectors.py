@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from challenges.models import Claim
 from challenges.services import redemption_balance
+from league import formatting
 from league.models import Season
 from partners.models import CustomerExclusion, EndCustomer, Partner
 
@@ -373,15 +374,11 @@ def billed_month_list(season):
 
 
 def _eur(value, decimals=2) -> str:
-    from league.templatetags.portal import eur
-
-    return eur(value, decimals)
+    return formatting.money(value, decimals=decimals)
 
 
 def _usd(value) -> str:
-    from django.utils.formats import number_format
-
-    return f"{number_format(Decimal(value), 2, force_grouping=True)} USD"
+    return formatting.usd(value)
 
 
 def group_label(group: str) -> str:

@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -100,7 +101,11 @@ def freeze(request):
             messages.success(
                 request,
                 _("The public table is frozen at %(moment)s.")
-                % {"moment": f"{timezone.localtime(season.table_frozen_at):%d.%m.%Y %H:%M}"},
+                % {
+                    "moment": date_format(
+                        timezone.localtime(season.table_frozen_at), "SHORT_DATETIME_FORMAT"
+                    )
+                },
             )
             return redirect(_back(season, request.POST.get("league", "")))
     return _page(request, info, season, freeze_form=form, status=400)

@@ -10,16 +10,24 @@ from django.utils.translation import gettext_lazy as _
 
 from partners.models import Partner
 
+from . import formatting
 from .leaderboard import Standing
 
 NUM = {"th": {"class": "num"}, "td": {"class": "num"}}
 
 
+class NumberColumn(tables.Column):
+    """Ranks, points and counts as people read them: `1.270` / `1,270`."""
+
+    def render(self, value):
+        return formatting.number(value)
+
+
 class PublicTable(tables.Table):
-    rank = tables.Column(verbose_name=_("Rank"), attrs={"th": {"class": "num"}})
+    rank = NumberColumn(verbose_name=_("Rank"), attrs={"th": {"class": "num"}})
     pseudonym = tables.Column(verbose_name=_("Partner"), accessor="pseudonym")
-    points = tables.Column(verbose_name=_("Points"), attrs=NUM)
-    new_customers = tables.Column(verbose_name=_("New end customers"), attrs=NUM)
+    points = NumberColumn(verbose_name=_("Points"), attrs=NUM)
+    new_customers = NumberColumn(verbose_name=_("New end customers"), attrs=NUM)
 
     class Meta:
         orderable = False

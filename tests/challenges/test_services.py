@@ -431,7 +431,7 @@ def test_redemption_value_is_points_times_rate_at_most_the_cap(
     assert balance["available"] == Decimal("250.00")
 
     membership = membership_of(alice)
-    with pytest.raises(DomainError, match="at most 250"):
+    with pytest.raises(DomainError, match="at most €250.00 now"):
         services.redemption_request(
             membership=membership,
             training="AZ-104",
@@ -442,7 +442,7 @@ def test_redemption_value_is_points_times_rate_at_most_the_cap(
         membership=membership, training="AZ-104", provider="Ingram", amount_eur=Decimal("200")
     )
     # An open request reserves its amount: a second one cannot stack past the cap.
-    with pytest.raises(DomainError, match="at most 50.00"):
+    with pytest.raises(DomainError, match="at most €50.00 now"):
         services.redemption_request(
             membership=membership, training="AZ-305", provider="Ingram", amount_eur=Decimal("200")
         )
@@ -457,7 +457,7 @@ def test_redemption_value_is_points_times_rate_at_most_the_cap(
         requested_by=alice,
     )
     services.redemption_decide(redemption=first, reviewer=staff_user, approve=True)
-    with pytest.raises(DomainError, match="Only 50.00 € are available"):
+    with pytest.raises(DomainError, match="Only €50.00 are available"):
         services.redemption_decide(redemption=second, reviewer=staff_user, approve=True)
     assert services.redemption_balance(company_a)["available"] == Decimal("50.00")
     # Redemptions never lower the table's points.
@@ -467,7 +467,7 @@ def test_redemption_value_is_points_times_rate_at_most_the_cap(
 def test_redemption_never_above_the_value_earned(alice, company_a, season, staff_user):
     _earn(alice, staff_user, ["sales_meeting"])  # 50 points at 1 € each
     membership = membership_of(alice)
-    with pytest.raises(DomainError, match="at most 50"):
+    with pytest.raises(DomainError, match="at most €50.00 now"):
         services.redemption_request(
             membership=membership, training="AZ-900", provider="Ingram", amount_eur=Decimal("51")
         )
@@ -477,7 +477,7 @@ def test_redemption_never_above_the_value_earned(alice, company_a, season, staff
     services.claim_revoke(
         claim=Claim.objects.get(partner=company_a), reviewer=staff_user, reason="Storniert"
     )
-    with pytest.raises(DomainError, match="Only 0"):
+    with pytest.raises(DomainError, match="Only €0.00 are available"):
         services.redemption_decide(redemption=redemption, reviewer=staff_user, approve=True)
     redemption.refresh_from_db()
     assert redemption.status == Redemption.Status.REQUESTED

@@ -113,6 +113,8 @@ def test_a_pending_import_shows_a_live_progress_bar(staff_client, season, alpha,
     data = progress.json()
     assert data["status"] == "running" and data["done"] is False
     assert data["percent"] == 49 or data["percent"] == 50
+    assert data["percent_text"] == f"{data['percent']}%"  # the page shows it as it comes
+    assert f'data-role="percent">{data["percent"]}%</span>' in body
     assert data["size_bytes"] == billing_import.size_bytes
 
     importer.billing_import_run(import_id=billing_import.pk)  # running: not claimed, untouched

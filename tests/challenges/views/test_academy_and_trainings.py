@@ -126,7 +126,7 @@ def test_request_above_the_available_value_is_refused(alice_client, customer_a, 
         {"training": "AZ-104", "provider": "Fast Lane", "amount_eur": "50.01"},
     )
     assert response.status_code == 200
-    assert "You can request at most 50.00 € now." in response.content.decode()
+    assert "You can request at most €50.00 now." in response.content.decode()
     assert not Redemption.objects.exists()
 
 
@@ -140,7 +140,7 @@ def test_open_requests_reserve_their_amount(alice_client, customer_a, staff_user
         "/company/trainings/", {"training": "AZ-305", "provider": "Fast Lane", "amount_eur": "40"}
     )
     assert second.status_code == 200
-    assert "You can request at most 10.00 € now." in second.content.decode()
+    assert "You can request at most €10.00 now." in second.content.decode()
     assert Redemption.objects.count() == 1
 
 
