@@ -71,6 +71,22 @@ def season_activate(*, season: Season) -> Season:
     return season
 
 
+def league_criterion_set(*, league: League, criterion: str, actor: User) -> League:
+    """Publish how partners are assigned to the league (terms 1: "nach transparenten
+    Kriterien"); shown above its table. The public pages learn it through the League signal."""
+    criterion = criterion.strip()
+    if not criterion:
+        raise DomainError(
+            _("Please give the criterion: the terms promise transparent criteria for the leagues.")
+        )
+    with transaction.atomic():
+        league = League.objects.select_for_update().get(pk=league.pk)
+        if league.criterion != criterion:
+            league.criterion = criterion
+            league.save(update_fields=["criterion"])
+    return league
+
+
 # --- The public table: freeze and special prizes -------------------------------------------------
 
 

@@ -96,6 +96,7 @@ def staff_home(request):
         {
             "season": season,
             "dashboard": dashboard,
+            "missing_criterion": list(season.leagues.missing_criterion()) if season else [],
             "contradicted": len(claim_contradicted_list(season=season)) if season else 0,
         },
     )

@@ -42,6 +42,7 @@ def staff_urls(world):
         reverse("challenges:staff-redemptions"),
         reverse("challenges:staff-contradicted"),
         reverse("league:staff-home"),
+        reverse("league:staff-leagues"),
     ]
 
 
