@@ -19,8 +19,13 @@ Every row goes through the same services as a claim from the browser, so the rul
   for `sales_meeting`/`presales_sizing` the meeting date is the activity date and the contact
   at Ingram Micro reads "CSV import".
 - `status=approved` rows are then approved with `services.claim_approve` ("counted at most"
-  again, the points ledger, the first-customer bonus, the partner's notification e-mail). If the
-  approval is refused, the whole row is rolled back, customer included.
+  again, "new to Azure" against the billing imported so far, the points ledger, the
+  first-customer bonus, the partner's notification e-mail). If the approval is refused, the whole
+  row is rolled back, customer included.
+- An `academy` row has no end customer (`customer_tenant_id`, `customer_name` and
+  `subscription_id` empty) and the status `approved`: it records the partner's attendance on
+  `activity_date` with `services.academy_attendance_grant`, which grants `academy` once per
+  partner; a second row is refused ("counts once per partner").
 
 The actor of every import step is the system user `import@system`: a staff user that is inactive
 and has no usable password, so nobody can log in as it, and no staff mail reaches it. It shows as
@@ -42,6 +47,7 @@ from league.models import Season
 from partners.models import EndCustomer, Membership, Partner, User
 
 from . import services
+from .rules import ACADEMY_CODE
 
 COLUMNS = (
     "partner_id",
@@ -134,6 +140,22 @@ def parse_claim_rows(raw: bytes) -> list[ClaimRow]:
     return rows
 
 
+def _checked_academy(row: ClaimRow) -> date:
+    """An academy row records the partner's attendance: no end customer, status `approved`."""
+    for column in ("partner_id", "activity_date", "status"):
+        if not getattr(row, column):
+            raise RowError(f"column {column}: empty")
+    for column in ("customer_tenant_id", "customer_name", "subscription_id"):
+        if getattr(row, column):
+            raise RowError(f"column {column}: an academy row has no end customer; leave it empty")
+    if row.status.lower() != "approved":
+        raise RowError(
+            f"column status: {row.status!r}; an academy row records the attendance, so its "
+            "status is approved"
+        )
+    return parse_date(row.activity_date)
+
+
 def _checked(row: ClaimRow) -> tuple[str, date, str]:
     """Format checks the services do not make (they trust the browser's forms for these)."""
     for column in ("partner_id", "challenge", "customer_tenant_id", "activity_date", "status"):
@@ -159,10 +181,7 @@ def _checked(row: ClaimRow) -> tuple[str, date, str]:
     return tenant_id, parse_date(row.activity_date), subscription_id
 
 
-def _import_row(
-    row: ClaimRow, season: Season, actor: User, partners: dict, result: ImportResult
-) -> None:
-    tenant_id, activity_date, subscription_id = _checked(row)
+def _partner(row: ClaimRow, season: Season, partners: dict) -> Partner:
     if row.partner_id not in partners:
         partners[row.partner_id] = (
             Partner.objects.select_related("season")
@@ -173,7 +192,25 @@ def _import_row(
     partner = partners[row.partner_id]
     if partner is None:
         raise RowError(f"column partner_id: no partner {row.partner_id} in {season.name}")
+    return partner
+
+
+def _import_row(
+    row: ClaimRow, season: Season, actor: User, partners: dict, result: ImportResult
+) -> None:
     challenge_code = row.challenge.lower()
+    if challenge_code == ACADEMY_CODE:
+        activity_date = _checked_academy(row)
+        services.academy_attendance_grant(
+            partner=_partner(row, season, partners),
+            day=activity_date,
+            note=f"CSV import, line {row.line}",
+            actor=actor,
+        )
+        result.imported += 1
+        return
+    tenant_id, activity_date, subscription_id = _checked(row)
+    partner = _partner(row, season, partners)
     with transaction.atomic():
         customer = EndCustomer.objects.filter(partner=partner, tenant_id=tenant_id).first()
         created = customer is None

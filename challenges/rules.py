@@ -10,6 +10,7 @@ PER_PARTNER = "per_partner"
 PER_CUSTOMER = "per_customer"
 PARTNER_KEY = "partner"
 
+ACADEMY_CODE = "academy"
 BONUS_CODE = "first_customer_bonus"
 NEW_CUSTOMER_CODE = "new_customer"
 BANT = ("budget", "authority", "need", "time")

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -174,14 +174,18 @@ class ClaimData:
     note: str = ""
 
 
-def _check_claim_content(challenge: Challenge, data: ClaimData, season) -> None:
-    if not (season.start_date <= data.activity_date <= season.end_date):
+def _check_activity_date(day: date, season) -> None:
+    if not (season.start_date <= day <= season.end_date):
         raise DomainError(
             _("The activity must lie within the season (%(start)s – %(end)s).")
             % {"start": f"{season.start_date:%d.%m.%Y}", "end": f"{season.end_date:%d.%m.%Y}"}
         )
-    if data.activity_date > timezone.localdate():
+    if day > timezone.localdate():
         raise DomainError(_("The date of the activity lies in the future."))
+
+
+def _check_claim_content(challenge: Challenge, data: ClaimData, season) -> None:
+    _check_activity_date(data.activity_date, season)
     if challenge.code == "sql_lead":
         try:
             rules.check_bant(
@@ -201,6 +205,36 @@ def _check_claim_content(challenge: Challenge, data: ClaimData, season) -> None:
             raise DomainError(_("Please give the meeting date and your contact at Ingram Micro."))
     if challenge.code == rules.NEW_CUSTOMER_CODE and not data.subscription_id.strip():
         raise DomainError(_("Please give the Azure subscription ID of the new end customer."))
+
+
+def azure_first_usage(*, tenant_ids, season) -> dict[str, date]:
+    """Tenant → the day of its first Azure consumption before the season's start, for the tenants
+    that have any in the billing imported so far (SPEC 3: "new to Azure").
+
+    The one place where challenges read billing: credits sits above challenges (it reads the
+    claims), so its selector is imported here, lazily, and nowhere else in this app.
+    """
+    from credits.selectors import azure_first_usage_before
+
+    return azure_first_usage_before(tenant_ids=tenant_ids, before=season.start_date)
+
+
+def not_new_reason(first_usage: date) -> str:
+    """Why a `new_customer` claim does not count; also the reason staff revoke it with."""
+    return _(
+        "The end customer is not new to Azure: the imported billing shows Azure consumption "
+        "from %(month)s, before the season."
+    ) % {"month": formats.date_format(first_usage, "YEAR_MONTH_FORMAT")}
+
+
+def _check_new_to_azure(challenge: Challenge, customer: EndCustomer | None, season) -> None:
+    if challenge.code != rules.NEW_CUSTOMER_CODE or customer is None:
+        return
+    first = azure_first_usage(tenant_ids=[customer.tenant_id], season=season).get(
+        customer.tenant_id
+    )
+    if first is not None:
+        raise DomainError(not_new_reason(first))
 
 
 def _counted_keys(partner_id: int, challenge: Challenge, statuses) -> list[str]:
@@ -239,6 +273,7 @@ def claim_submit(
             % {"reason": exclusion.reason}
         )
     _check_claim_content(challenge, data, partner.season)
+    _check_new_to_azure(challenge, customer, partner.season)
     rule = _rule_of(challenge)
     with transaction.atomic():
         # Checked again under the lock: a disqualification may have committed since the check
@@ -366,6 +401,12 @@ def claim_approve(*, claim: Claim, reviewer: User) -> Claim:
                         _("This end customer is excluded from the league: %(reason)s")
                         % {"reason": exclusion.reason}
                     )
+            # Read again inside this transaction: a billing import that committed since the
+            # submission (or since the reviewer opened the page) refuses the approval. One that
+            # commits after this read lists the approved claim as "contradicted by billing"
+            # (staff_selectors.claim_contradicted_list, a query, not a flag), so either order ends
+            # right.
+            _check_new_to_azure(claim.challenge, customer, partner.season)
             rule = _rule_of(claim.challenge)
             try:
                 rules.check_countable(
@@ -536,6 +577,47 @@ def academy_seat_book(
             ) from exc
 
 
+def _academy_challenge(season_id: int) -> Challenge:
+    challenge = Challenge.objects.filter(season_id=season_id, code=rules.ACADEMY_CODE).first()
+    if challenge is None:
+        raise DomainError(_("This season has no academy challenge."))
+    return challenge
+
+
+def _academy_granted(partner: Partner, challenge: Challenge) -> bool:
+    return Claim.objects.filter(
+        partner=partner, challenge=challenge, status=Claim.Status.APPROVED
+    ).exists()
+
+
+def _academy_grant_locked(
+    partner: Partner, challenge: Challenge, day: date, note: str, actor: User | None
+) -> Claim:
+    """The approved `academy` claim that records the attendance, with its points (the partner's
+    row is locked by the caller, and `counted_at_most_once` is the last guard)."""
+    claim = Claim.objects.create(
+        partner=partner,
+        season_id=partner.season_id,
+        challenge=challenge,
+        count_key=rules.PARTNER_KEY,
+        activity_date=day,
+        note=note,
+        submitted_by=actor,
+        status=Claim.Status.APPROVED,
+        decided_by=actor,
+        decided_at=timezone.now(),
+    )
+    ClaimTransition.objects.create(
+        claim=claim,
+        from_status="",
+        to_status=Claim.Status.APPROVED,
+        actor=actor,
+        note=_("Attendance recorded"),
+    )
+    _book(claim, LedgerEntry.Kind.GRANT, challenge.points, actor)
+    return claim
+
+
 def academy_attendance_record(*, seat: AcademySeat, attended: bool, reviewer: User) -> AcademySeat:
     """Staff record attendance; the first attendance of a partner grants `academy` once."""
     with transaction.atomic():
@@ -545,32 +627,34 @@ def academy_attendance_record(*, seat: AcademySeat, attended: bool, reviewer: Us
         seat.save()
         if not attended or partner.status != Partner.Status.APPROVED:
             return seat
-        challenge = Challenge.objects.get(season_id=partner.season_id, code="academy")
-        if Claim.objects.filter(
-            partner=partner, challenge=challenge, status=Claim.Status.APPROVED
-        ).exists():
-            return seat
-        claim = Claim.objects.create(
-            partner=partner,
-            season_id=partner.season_id,
-            challenge=challenge,
-            count_key=rules.PARTNER_KEY,
-            activity_date=seat.academy.date,
-            note=f"{seat.academy} — {seat.name}",
-            submitted_by=reviewer,
-            status=Claim.Status.APPROVED,
-            decided_by=reviewer,
-            decided_at=timezone.now(),
-        )
-        ClaimTransition.objects.create(
-            claim=claim,
-            from_status="",
-            to_status=Claim.Status.APPROVED,
-            actor=reviewer,
-            note=_("Attendance recorded"),
-        )
-        _book(claim, LedgerEntry.Kind.GRANT, challenge.points, reviewer)
+        challenge = _academy_challenge(partner.season_id)
+        if not _academy_granted(partner, challenge):
+            _academy_grant_locked(
+                partner, challenge, seat.academy.date, f"{seat.academy} — {seat.name}", reviewer
+            )
     return seat
+
+
+def academy_attendance_grant(*, partner: Partner, day: date, note: str, actor: User) -> Claim:
+    """The partner's attendance at an academy on `day`, recorded without a booked seat
+    (`import_claims`): grants `academy`, once per partner and season. Unlike a second attendee
+    on the attendance page, a second grant is refused, so the operator learns that the row did
+    not count."""
+    _check_activity_date(day, partner.season)
+    try:
+        with transaction.atomic():
+            locked = Partner.objects.select_for_update().get(pk=partner.pk)
+            if locked.status != Partner.Status.APPROVED:
+                raise DomainError(_("Only approved participants can receive academy points."))
+            challenge = _academy_challenge(locked.season_id)
+            if _academy_granted(locked, challenge):
+                raise DomainError(
+                    _("“%(title)s” counts once per partner and has counted for %(company)s.")
+                    % {"title": challenge.title, "company": locked.name}
+                )
+            return _academy_grant_locked(locked, challenge, day, note, actor)
+    except IntegrityError as exc:  # the constraint saw a concurrent grant first
+        raise DomainError(_("This claim was counted by a concurrent approval already.")) from exc
 
 
 # --- Training redemptions ------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import PurePath
 
-from django.db.models import Count, Min, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from league.models import Season
@@ -111,33 +111,57 @@ def azure_use_before_season(claims: Iterable[Claim]) -> dict[int, date]:
     """For `new_customer` claims whose tenant has consumption before the season in any imported
     billing (SPEC section 3: the end customer must be new to Azure): claim id → the first month
     with consumption. Two queries for any number of claims."""
-    from credits.models import UsageRow
-
     claims = [c for c in claims if c.challenge.code == rules.NEW_CUSTOMER_CODE and c.customer_id]
     if not claims:
         return {}
-    # Usage is stored per month (the first of the month): compare with the season's first month.
-    starts = {
-        pk: start.replace(day=1)
-        for pk, start in Season.objects.filter(pk__in={c.season_id for c in claims}).values_list(
-            "pk", "start_date"
-        )
-    }
-    first_use = dict(
-        UsageRow.objects.filter(
-            customer_tenant_id__in={c.customer.tenant_id for c in claims},
-            month__lt=max(starts.values()),
-        )
-        .values("customer_tenant_id")
-        .annotate(first=Min("month"))
-        .values_list("customer_tenant_id", "first")
+    seasons = Season.objects.in_bulk({c.season_id for c in claims})
+    # Against the latest start, then per claim against its own season's start.
+    first_use = services.azure_first_usage(
+        tenant_ids={c.customer.tenant_id for c in claims},
+        season=max(seasons.values(), key=lambda s: s.start_date),
     )
     return {
-        c.pk: first_use[c.customer.tenant_id]
+        c.pk: first_use[c.customer.tenant_id].replace(day=1)
         for c in claims
         if c.customer.tenant_id in first_use
-        and first_use[c.customer.tenant_id] < starts[c.season_id]
+        and first_use[c.customer.tenant_id] < seasons[c.season_id].start_date
     }
+
+
+@dataclass
+class ContradictedRow:
+    claim: Claim
+    first_month: date
+    reason: str
+
+
+def claim_contradicted_list(*, season: Season) -> list[ContradictedRow]:
+    """Approved `new_customer` claims that the billing imported since contradicts (SPEC 3): the
+    tenant has consumption before the season. A query over the current state, not a flag the
+    import sets, so an approval and an import that meet end right in either order. Nothing changes
+    by itself; staff revoke from the list with the reason filled in."""
+    claims = list(
+        Claim.objects.filter(
+            season=season,
+            status=Claim.Status.APPROVED,
+            challenge__code=rules.NEW_CUSTOMER_CODE,
+            customer__isnull=False,
+        )
+        .select_related("partner__league", "challenge", "customer", "decided_by")
+        .order_by("decided_at", "pk")
+    )
+    first_use = services.azure_first_usage(
+        tenant_ids={c.customer.tenant_id for c in claims}, season=season
+    )
+    return [
+        ContradictedRow(
+            claim=c,
+            first_month=first_use[c.customer.tenant_id].replace(day=1),
+            reason=services.not_new_reason(first_use[c.customer.tenant_id]),
+        )
+        for c in claims
+        if c.customer.tenant_id in first_use
+    ]
 
 
 @dataclass

@@ -88,6 +88,9 @@ def queue(request):
             "rows": rows,
             "statuses": statuses,
             "any_simple": any(row.simple for row in rows),
+            "contradicted": len(staff_selectors.claim_contradicted_list(season=season))
+            if season
+            else 0,
         },
     )
 
@@ -179,7 +182,14 @@ def _review(request, claim: Claim, action: str, form) -> str:
 @staff_required
 def claim_review(request, pk):
     claim = _get_claim(pk)
+    used_before = staff_selectors.azure_use_before_season([claim]).get(claim.pk)
     forms = {name: form_class() for name, form_class in REVIEW_FORMS.items()}
+    if used_before is not None:
+        # Not new to Azure: the decision staff will take (reject, or revoke an approved claim)
+        # comes with its reason filled in.
+        reason = services.not_new_reason(used_before)
+        forms["reject"] = RejectForm(initial={"reason": reason})
+        forms["revoke"] = RevokeForm(initial={"reason": reason})
     if request.method == "POST":
         action = request.POST.get("action", "")
         form = None
@@ -207,7 +217,7 @@ def claim_review(request, pk):
             "ledger": staff_selectors.claim_ledger(claim),
             "history": staff_selectors.partner_customer_history(claim),
             "conflicts": staff_selectors.claim_conflicts(claim),
-            "used_before": staff_selectors.azure_use_before_season([claim]).get(claim.pk),
+            "used_before": used_before,
             "exclusion": services.exclusion_for(
                 claim.season_id, customer.tenant_id, customer.domain
             )
@@ -245,6 +255,38 @@ def claim_evidence(request, pk):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@staff_required
+def contradicted(request):
+    """Approved `new_customer` claims that billing imported later contradicts (SPEC 3): nothing
+    changes by itself; staff revoke each in one step, the reason filled in."""
+    season = Season.objects.current()
+    if request.method == "POST":
+        claim = _get_claim(_posted_pk(request, "claim"))
+        form = RevokeForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Please give a reason for the revocation."))
+        else:
+            try:
+                services.claim_revoke(
+                    claim=claim, reviewer=request.user, reason=form.cleaned_data["reason"]
+                )
+            except DomainError as exc:
+                messages.error(request, f"{_claim_label(claim)}: {exc}")
+            else:
+                messages.success(
+                    request,
+                    _("%(claim)s is revoked; its points are taken back.")
+                    % {"claim": _claim_label(claim)},
+                )
+        return redirect("challenges:staff-contradicted")
+    rows = staff_selectors.claim_contradicted_list(season=season) if season else []
+    for row in rows:
+        row.form = RevokeForm(initial={"reason": row.reason}, auto_id=f"c{row.claim.pk}_%s")
+    return render(
+        request, "challenges/staff/claim_contradicted.html", {"season": season, "rows": rows}
+    )
 
 
 # --- Partner -------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ urlpatterns = [
     # Staff side.
     path("staff/claims/", staff_views.queue, name="staff-queue"),
     path("staff/claims/bulk-approve/", staff_views.bulk_approve, name="staff-bulk-approve"),
+    path("staff/claims/contradicted/", staff_views.contradicted, name="staff-contradicted"),
     path("staff/claims/<int:pk>/", staff_views.claim_review, name="staff-claim"),
     path("staff/claims/<int:pk>/evidence/", staff_views.claim_evidence, name="staff-evidence"),
     path(

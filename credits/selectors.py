@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Min, Q, Sum
 from django.utils.translation import gettext as _
 
 from challenges.models import Claim
@@ -177,6 +177,28 @@ def usage_facts(*, season_id: int, tenant_id: str | None = None) -> rules.Facts:
                     )
                 )
     return rules.Facts(tuple(subs), tuple(groups), tuple(customers))
+
+
+def azure_first_usage_before(*, tenant_ids, before: date) -> dict[str, date]:
+    """For each of `tenant_ids` with Azure consumption before `before` in any imported billing
+    (any season, partner or subscription): the day of its first usage. "New to Azure" (SPEC 3)
+    asks this of the claims (challenges.services.azure_first_usage, the one caller), with the
+    same test as the credit rules (`eligibility.new_customer_verdict`). One query; naming the
+    seasons lets PostgreSQL use the (season, customer_tenant_id) index.
+    """
+    tenant_ids = {t for t in tenant_ids if t}
+    if not tenant_ids:
+        return {}
+    return dict(
+        UsageRow.objects.filter(
+            season_id__in=Season.objects.values("pk"),
+            customer_tenant_id__in=tenant_ids,
+            usage_date__lt=before,
+        )
+        .values("customer_tenant_id")
+        .annotate(first=Min("usage_date"))
+        .values_list("customer_tenant_id", "first")
+    )
 
 
 def period_of(season) -> rules.Period:

@@ -29,13 +29,14 @@ class CsvHeaderError(ValueError):
 
 
 def csv_rows(
-    raw: bytes, columns: tuple[str, ...]
+    raw: bytes, columns: tuple[str, ...], optional: tuple[str, ...] = ()
 ) -> tuple[Iterator[list[str]], dict[str, int], int]:
     """Decode `raw` (UTF-8, with or without BOM), take `;` or `,` from the header line and check
     that every column of `columns` is there (any order, any case).
 
     Returns the csv reader positioned after the header (its `line_num` is the file's line number),
-    the position of each wanted column and the number of header fields.
+    the position of each wanted column and of each `optional` column the header has, and the
+    number of header fields.
     """
     try:
         text = raw.decode("utf-8-sig")
@@ -52,4 +53,5 @@ def csv_rows(
         raise CsvHeaderError(
             f"missing column(s) {', '.join(missing)}; expected {','.join(columns)}"
         )
-    return reader, {c: header.index(c) for c in columns}, len(header)
+    wanted = (*columns, *(c for c in optional if c in header))
+    return reader, {c: header.index(c) for c in wanted}, len(header)

@@ -55,3 +55,14 @@ class PrizeForm(forms.Form):
         field = self.fields["partner"]
         field.queryset = Partner.objects.approved().filter(season=season).order_by("name")
         field.label_from_instance = lambda partner: f"{partner.name} ({partner.pseudonym})"
+
+
+class LeagueCriterionForm(forms.Form):
+    criterion = forms.CharField(
+        label=_("Published criterion"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "How partners are assigned to this league; shown to everybody above its table."
+        ),
+    )

@@ -131,6 +131,24 @@ class Season(models.Model):
         return today <= self.registration_deadline and today <= self.end_date
 
 
+class LeagueQuerySet(models.QuerySet):
+    def with_partner_count(self):
+        """`partner_count`: the partners playing in the league (approved). The status is spelled
+        out here because `partners` sits above this module."""
+        return self.annotate(
+            partner_count=models.Count("partners", filter=Q(partners__status="approved"))
+        )
+
+    def missing_criterion(self):
+        """Leagues partners play in without a published criterion: the terms (section 1) assign
+        partners to leagues "nach transparenten Kriterien", so staff are warned about these."""
+        return (
+            self.with_partner_count()
+            .filter(partner_count__gt=0)
+            .filter(Q(criterion="") | Q(criterion__regex=r"^\s*$"))
+        )
+
+
 class League(models.Model):
     season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="leagues")
     name = models.CharField(_("name"), max_length=100)
@@ -141,6 +159,8 @@ class League(models.Model):
         help_text=_("How partners are assigned to this league; shown above its table."),
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    objects = LeagueQuerySet.as_manager()
 
     class Meta:
         ordering = ["season", "position", "name"]

@@ -4,10 +4,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from challenges.models import Challenge
-from partners.models import Partner, User
+from challenges.models import AcademySeat, Challenge
+from partners.models import EndCustomer, Membership, Partner, User
 
-from . import leaderboard
+from . import anonymity, leaderboard
 from .errors import DomainError
 from .models import League, Season, SpecialPrize
 
@@ -71,6 +71,22 @@ def season_activate(*, season: Season) -> Season:
     return season
 
 
+def league_criterion_set(*, league: League, criterion: str, actor: User) -> League:
+    """Publish how partners are assigned to the league (terms 1: "nach transparenten
+    Kriterien"); shown above its table. The public pages learn it through the League signal."""
+    criterion = criterion.strip()
+    if not criterion:
+        raise DomainError(
+            _("Please give the criterion: the terms promise transparent criteria for the leagues.")
+        )
+    with transaction.atomic():
+        league = League.objects.select_for_update().get(pk=league.pk)
+        if league.criterion != criterion:
+            league.criterion = criterion
+            league.save(update_fields=["criterion"])
+    return league
+
+
 # --- The public table: freeze and special prizes -------------------------------------------------
 
 
@@ -104,13 +120,75 @@ def table_release(*, season: Season, actor: User) -> Season:
     return season
 
 
-def _names_in(text: str, season: Season) -> list[str]:
-    folded = text.casefold()
-    return [
-        name
-        for name in Partner.objects.filter(season=season).values_list("name", flat=True)
-        if len(name) >= 3 and name.casefold() in folded
+def _known_names(season: Season) -> anonymity.Known:
+    """Everything of the season a public text must not name (league.anonymity)."""
+    partners = list(
+        Partner.objects.filter(season=season).values_list(
+            "name", "contact_name", "partner_id", "customer_number"
+        )
+    )
+    customers = list(
+        EndCustomer.objects.filter(season=season).values_list("name", "contact_name", "tenant_id")
+    )
+    members = [
+        f"{first} {last}"
+        for first, last in Membership.objects.filter(season=season).values_list(
+            "user__first_name", "user__last_name"
+        )
     ]
+    attendees = list(
+        AcademySeat.objects.filter(academy__season=season).values_list("name", flat=True)
+    )
+    return anonymity.Known(
+        companies=tuple(name for name, *_rest in partners),
+        customers=tuple(name for name, _contact, _tenant in customers),
+        persons=tuple(
+            name
+            for name in (
+                *members,
+                *(contact for _n, contact, *_rest in partners),
+                *(contact for _n, contact, _t in customers),
+                *attendees,
+            )
+            if name.strip()
+        ),
+        ids=tuple(
+            value
+            for value in (
+                *(pid for _n, _c, pid, _num in partners),
+                *(num for _n, _c, _pid, num in partners),
+                *(tenant for _n, _c, tenant in customers),
+            )
+            if value
+        ),
+    )
+
+
+def _revealing_message(finding: anonymity.Finding) -> str:
+    if finding.kind == anonymity.COMPANY:
+        return _(
+            "The title names the company “%(name)s”. Prizes are published under the "
+            "pseudonym only; please describe the achievement without the name."
+        ) % {"name": finding.name}
+    if finding.kind == anonymity.CUSTOMER:
+        return _(
+            "The title names the end customer “%(name)s”. Prizes are published under the "
+            "pseudonym only; please describe the achievement without the name."
+        ) % {"name": finding.name}
+    if finding.kind == anonymity.PERSON:
+        return _(
+            "The title names the person “%(name)s”. Prizes are published under the "
+            "pseudonym only; please describe the achievement without the name."
+        ) % {"name": finding.name}
+    if finding.kind == anonymity.EMAIL:
+        return _(
+            "The title contains the e-mail address %(value)s. Prizes are published under the "
+            "pseudonym only; please leave it out."
+        ) % {"value": finding.name}
+    return _(
+        "The title contains the ID %(value)s. Prizes are published under the pseudonym only; "
+        "please leave it out."
+    ) % {"value": finding.name}
 
 
 def special_prize_award(
@@ -122,15 +200,11 @@ def special_prize_award(
         raise DomainError(_("Please give the prize's title."))
     if partner.season_id != season.pk or partner.status != Partner.Status.APPROVED:
         raise DomainError(_("Only a partner taking part in this season can win a prize."))
-    named = _names_in(f"{title_de} {title_en}", season)
-    if named:
-        raise DomainError(
-            _(
-                "The title names the company “%(name)s”. Prizes are published under the "
-                "pseudonym only; please describe the achievement without the name."
-            )
-            % {"name": named[0]}
-        )
+    known = _known_names(season)
+    for title in (title_de, title_en):
+        finding = anonymity.revealing(title, known)
+        if finding is not None:
+            raise DomainError(_revealing_message(finding))
     try:
         with transaction.atomic():
             return SpecialPrize.objects.create(

@@ -20,8 +20,8 @@ from partners.models import Partner
 from . import exports, leaderboard, services
 from .decorators import staff_required
 from .errors import DomainError
-from .forms import FreezeForm, PrizeForm
-from .models import Season, SpecialPrize
+from .forms import FreezeForm, LeagueCriterionForm, PrizeForm
+from .models import League, Season, SpecialPrize
 from .tables import StaffRow, StaffTable
 
 PAGE_SIZE = 100
@@ -45,6 +45,55 @@ def _default_freeze_moment(season: Season) -> datetime:
     return timezone.make_aware(datetime.combine(season.end_date, time(23, 59)))
 
 
+@staff_required
+def league_list(request):
+    """The leagues of a season with their partners and published criteria, each editable."""
+    _info, season = _season(request)
+    bound = None
+    if request.method == "POST":
+        pk = request.POST.get("league", "")
+        if not pk.isdigit():
+            raise Http404
+        league = get_object_or_404(League, pk=int(pk), season=season)
+        bound = (league.pk, LeagueCriterionForm(request.POST, auto_id=f"l{league.pk}_%s"))
+        if bound[1].is_valid():
+            try:
+                services.league_criterion_set(
+                    league=league,
+                    criterion=bound[1].cleaned_data["criterion"],
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                bound[1].add_error("criterion", str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("The criterion of %(league)s is published.") % {"league": league.name},
+                )
+                return redirect(reverse("league:staff-leagues") + f"?season={season.slug}")
+    leagues = list(season.leagues.with_partner_count())
+    missing = {league.pk for league in season.leagues.missing_criterion()}
+    for league in leagues:
+        league.missing_criterion = league.pk in missing
+        league.form = (
+            bound[1]
+            if bound and bound[0] == league.pk
+            else LeagueCriterionForm(
+                initial={"criterion": league.criterion}, auto_id=f"l{league.pk}_%s"
+            )
+        )
+    return render(
+        request,
+        "league/staff/league_list.html",
+        {
+            "season": season,
+            "leagues": leagues,
+            "missing_criterion": [lg for lg in leagues if lg.missing_criterion],
+        },
+        status=400 if bound else 200,
+    )
+
+
 def _page(request, info, season, freeze_form=None, prize_form=None, status=200):
     league = info.league(request.GET.get("league") or request.POST.get("league"))
     if request.GET.get("league") and league is None:
@@ -58,6 +107,7 @@ def _page(request, info, season, freeze_form=None, prize_form=None, status=200):
         or FreezeForm(initial={"moment": season.table_frozen_at or _default_freeze_moment(season)}),
         "prize_form": prize_form or PrizeForm(season=season),
         "prizes": SpecialPrize.objects.filter(season=season).select_related("partner"),
+        "missing_criterion": list(season.leagues.missing_criterion()),
     }
     if league is not None:
         table = leaderboard.league_table(info, league, public=False)

@@ -18,6 +18,7 @@ league_patterns = (
         path("language/", views.set_language, name="set-language"),
         path("staff/", views.staff_home, name="staff-home"),
         path("staff/leaderboard/", staff_views.leaderboard_page, name="staff-leaderboard"),
+        path("staff/leagues/", staff_views.league_list, name="staff-leagues"),
         path("staff/leaderboard/freeze/", staff_views.freeze, name="staff-freeze"),
         path("staff/leaderboard/prizes/", staff_views.prize_award, name="staff-prize-award"),
         path(

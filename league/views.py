@@ -11,6 +11,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from challenges.models import Challenge
+from challenges.staff_selectors import claim_contradicted_list
 
 from . import services, staff_dashboard
 from .decorators import staff_required
@@ -89,7 +90,16 @@ def set_language(request):
 def staff_home(request):
     season = Season.objects.current()
     dashboard = staff_dashboard.dashboard_get(season) if season else None
-    return render(request, "league/staff/home.html", {"season": season, "dashboard": dashboard})
+    return render(
+        request,
+        "league/staff/home.html",
+        {
+            "season": season,
+            "dashboard": dashboard,
+            "missing_criterion": list(season.leagues.missing_criterion()) if season else [],
+            "contradicted": len(claim_contradicted_list(season=season)) if season else 0,
+        },
+    )
 
 
 @staff_required

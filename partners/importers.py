@@ -2,6 +2,11 @@
 
 All or nothing: every row is checked first; one bad row refuses the whole file with its line
 number, and nothing changes. Running the same file again changes nothing.
+
+Optional columns (`OPTIONAL_COLUMNS`) are read when the header names them and land on
+`PartnerRow` under their own name. `league_criterion` publishes how partners are assigned to the
+league (terms 1); an empty cell leaves the league's criterion as it is, and the rows of one
+league must not give two different criteria.
 """
 
 import re
@@ -21,8 +26,11 @@ from .models import Partner
 from .services import _assign_pseudonym
 
 COLUMNS = ("partner_id", "name", "customer_number", "league", "contact_email")
+# Read when the header has them; a missing column or an empty cell leaves the value as it is.
+OPTIONAL_COLUMNS = ("league_criterion",)
 PARTNER_ID_RE = re.compile(r"^\d{4,12}$")
 MAX_ERRORS_SHOWN = 100
+CRITERION_MAX = 1000
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,7 @@ class PartnerRow:
     customer_number: str
     league: str
     contact_email: str
+    league_criterion: str = ""
 
 
 @dataclass
@@ -41,6 +50,9 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     leagues_created: list[str] = field(default_factory=list)
+    criteria_set: list[str] = field(default_factory=list)  # leagues whose criterion changed
+    # Leagues partners play in without a published criterion, after the import (a warning).
+    leagues_without_criterion: list[str] = field(default_factory=list)
 
 
 class ImportFileError(DomainError):
@@ -54,12 +66,13 @@ class ImportFileError(DomainError):
 
 def parse_partner_rows(raw: bytes) -> list[PartnerRow]:
     try:
-        reader, index, width = csv_rows(raw, COLUMNS)
+        reader, index, width = csv_rows(raw, COLUMNS, OPTIONAL_COLUMNS)
     except CsvHeaderError as exc:
         raise ImportFileError([f"line 1: {exc}"], 1) from exc
     rows: list[PartnerRow] = []
     errors: list[str] = []
     seen: dict[str, int] = {}
+    criteria: dict[str, tuple[str, int]] = {}  # league (casefolded) → (criterion, line)
     for values in reader:
         line = reader.line_num
         if not any(v.strip() for v in values):
@@ -67,7 +80,7 @@ def parse_partner_rows(raw: bytes) -> list[PartnerRow]:
         if len(values) < width:
             errors.append(f"line {line}: {len(values)} fields, expected {width}")
             continue
-        row = PartnerRow(line=line, **{c: values[index[c]].strip() for c in COLUMNS})
+        row = PartnerRow(line=line, **{c: values[i].strip() for c, i in index.items()})
         row_errors = []
         if not PARTNER_ID_RE.match(row.partner_id):
             row_errors.append(
@@ -88,6 +101,17 @@ def parse_partner_rows(raw: bytes) -> list[PartnerRow]:
             row_errors.append(
                 f"line {line}: column contact_email: {row.contact_email!r} is not an e-mail address"
             )
+        if len(row.league_criterion) > CRITERION_MAX:
+            row_errors.append(
+                f"line {line}: column league_criterion: longer than {CRITERION_MAX} characters"
+            )
+        elif row.league_criterion and row.league:
+            earlier = criteria.setdefault(row.league.casefold(), (row.league_criterion, line))
+            if earlier[0] != row.league_criterion:
+                row_errors.append(
+                    f"line {line}: column league_criterion: differs from line {earlier[1]} for "
+                    f"the league {row.league}"
+                )
         if row_errors:
             errors.extend(row_errors)
         else:
@@ -123,7 +147,7 @@ def partners_import(*, raw: bytes, season: Season | None = None) -> ImportResult
         ]
         if errors:
             raise ImportFileError(errors[:MAX_ERRORS_SHOWN], len(errors))
-        leagues = {league.name.casefold(): league for league in season.leagues.all()}
+        leagues = {league.name.casefold(): league for league in season.leagues.select_for_update()}
         for row in rows:
             league = leagues.get(row.league.casefold())
             if league is None:
@@ -131,10 +155,15 @@ def partners_import(*, raw: bytes, season: Season | None = None) -> ImportResult
                     season=season,
                     name=row.league,
                     slug=_free_slug(season, row.league),
+                    criterion=row.league_criterion,
                     position=len(leagues),
                 )
                 leagues[row.league.casefold()] = league
                 result.leagues_created.append(row.league)
+            elif row.league_criterion and league.criterion != row.league_criterion:
+                league.criterion = row.league_criterion
+                league.save(update_fields=["criterion"])
+                result.criteria_set.append(league.name)
             partner = existing.get(row.partner_id)
             wanted = {
                 "name": row.name,
@@ -162,6 +191,9 @@ def partners_import(*, raw: bytes, season: Season | None = None) -> ImportResult
                 partner.reviewed_at = timezone.now()
             partner.save()
             result.updated += 1
+        result.leagues_without_criterion = list(
+            season.leagues.missing_criterion().values_list("name", flat=True)
+        )
     return result
 
 

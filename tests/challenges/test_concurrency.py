@@ -1,11 +1,14 @@
 """Two reviewers deciding at the same moment, each in its own thread and database connection:
 "counted at most" and the ledger must hold (SPEC section 3); two digest workers at once report
-each new claim once. PostgreSQL only: SQLite serialises
+each new claim once; an approval racing the billing import that contradicts it ends right in
+either order ("new to Azure", issue 9). PostgreSQL only: SQLite serialises
 writers on the whole file, so there is no race to lose there, and CI runs PostgreSQL.
 """
 
 import re
 import threading
+import uuid
+from datetime import timedelta
 from functools import partial
 
 import pytest
@@ -13,11 +16,14 @@ from django.core import mail
 from django.db import connection, connections
 from django.utils import translation
 
-from challenges import services
+from challenges import services, staff_selectors
 from challenges.models import Claim, LedgerEntry
 from challenges.tasks import staff_digest_send
+from credits import importer
+from credits.importer import billing_import_create, billing_import_run
 from league.errors import DomainError
 from partners.models import User
+from tests.credits.test_import import csv_text, line
 from tests.factories import (
     ClaimFactory,
     EndCustomerFactory,
@@ -156,3 +162,166 @@ def test_two_digest_workers_at_once_report_each_claim_once(world, settings):
         reported = re.findall(r"/staff/claims/(\d+)/", "".join(m.body for m in mail.outbox))
         assert sorted(map(int, reported)) == sorted(c.pk for c in claims)
         assert len(mail.outbox) == len([c for c in counts if c])
+
+
+# --- An approval racing the billing import that contradicts it (issue 9) -----------------------
+#
+# The approval locks the partner and reads the billing again inside its transaction; the import
+# runs in a transaction of its own; "contradicted by billing" is a query. Whichever commits last,
+# the claim ends either refused (the import committed before the approval's read) or approved and
+# listed, never approved without appearing in the list.
+
+SUB = "6b1a8e0c-3c5e-4a0e-9a65-2f1c8d1e7b42"
+
+
+@pytest.fixture
+def billing(settings, tmp_path):
+    """`prepare(partner, tenant)` records a billing file with that tenant's consumption before the
+    season and returns `run()`, which imports it (in whichever thread calls it)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+    def prepare(partner, tenant):
+        day = partner.season.start_date - timedelta(days=20)
+        path = tmp_path / f"{uuid.uuid4().hex}.csv"
+        path.write_text(
+            csv_text([line(partner.partner_id, customer=tenant, entitlement=SUB, day=f"{day}")])
+        )
+        import_id = billing_import_create(season=partner.season, path=path, enqueue=False).pk
+
+        def run():
+            result = billing_import_run(import_id=import_id, compute=False)
+            assert result.status == "succeeded", result.errors
+            return result
+
+        return run
+
+    return prepare
+
+
+def new_customer_claim(partner):
+    return ClaimFactory(customer=EndCustomerFactory(partner=partner), code="new_customer")
+
+
+def contradicted_ids(partner) -> set[int]:
+    rows = staff_selectors.claim_contradicted_list(season=partner.season)
+    return {row.claim.pk for row in rows}
+
+
+def assert_ends_right(claim, result, partner):
+    """Refused and not counted, or approved and listed as contradicted by billing."""
+    claim.refresh_from_db()
+    if isinstance(result, Exception):
+        assert isinstance(result, DomainError) and "not new to Azure" in str(result), result
+        assert claim.status == Claim.Status.SUBMITTED
+        assert not LedgerEntry.objects.filter(claim=claim).exists()
+        assert claim.pk not in contradicted_ids(partner)
+        return "refused"
+    assert claim.status == Claim.Status.APPROVED
+    assert claim.pk in contradicted_ids(partner), "approved silently, not in the list"
+    return "listed"
+
+
+def test_billing_committed_after_the_approval_began_refuses_it(world, billing, monkeypatch):
+    """The approval holds the partner's lock when the import commits: its read inside the
+    transaction sees the billing, so the approval is refused."""
+    partner, reviewers = world
+    claim = new_customer_claim(partner)
+    run_import = billing(partner, claim.customer.tenant_id)
+    locked, imported = threading.Event(), threading.Event()
+    lock_claim = services._lock_claim
+
+    def lock_then_wait(claim):
+        result = lock_claim(claim)
+        locked.set()
+        assert imported.wait(30)
+        return result
+
+    def import_while_locked():
+        assert locked.wait(30)
+        try:
+            return run_import()
+        finally:
+            imported.set()
+
+    monkeypatch.setattr(services, "_lock_claim", lock_then_wait)
+    approval, imported_result = at_once(
+        partial(approve, Claim.objects.get(pk=claim.pk), User.objects.get(pk=reviewers[0])),
+        import_while_locked,
+    )
+    assert not isinstance(imported_result, Exception), imported_result
+    assert assert_ends_right(claim, approval, partner) == "refused"
+    assert services.partner_points(partner) == 0
+
+
+def test_billing_committed_after_the_approval_read_it_lists_the_claim(world, billing, monkeypatch):
+    """The approval has read the billing (nothing yet) and booked the points when the import
+    commits; the approval then commits: approved, and listed as contradicted by billing."""
+    partner, reviewers = world
+    claim = new_customer_claim(partner)
+    run_import = billing(partner, claim.customer.tenant_id)
+    checked, imported = threading.Event(), threading.Event()
+    notify = services._notify_partner
+
+    def wait_before_commit(claim):
+        checked.set()
+        assert imported.wait(30)
+        notify(claim)
+
+    def import_after_the_check():
+        assert checked.wait(30)
+        try:
+            return run_import()
+        finally:
+            imported.set()
+
+    monkeypatch.setattr(services, "_notify_partner", wait_before_commit)
+    approval, imported_result = at_once(
+        partial(approve, Claim.objects.get(pk=claim.pk), User.objects.get(pk=reviewers[0])),
+        import_after_the_check,
+    )
+    assert not isinstance(imported_result, Exception), imported_result
+    assert assert_ends_right(claim, approval, partner) == "listed"
+    assert services.partner_points(partner) == 400  # until staff revoke it from the list
+
+
+def test_approval_while_the_import_is_uncommitted_is_listed(world, billing, monkeypatch):
+    """The import has stored the rows but not committed when the approval runs whole: the
+    approval cannot see them; once the import commits the claim is listed."""
+    partner, reviewers = world
+    claim = new_customer_claim(partner)
+    run_import = billing(partner, claim.customer.tenant_id)
+    storing, approved = threading.Event(), threading.Event()
+    unclassified = importer._unclassified
+
+    def wait_before_commit(categories):
+        storing.set()
+        assert approved.wait(30)
+        return unclassified(categories)
+
+    def approve_while_storing():
+        assert storing.wait(30)
+        try:
+            return approve(Claim.objects.get(pk=claim.pk), User.objects.get(pk=reviewers[0]))
+        finally:
+            approved.set()
+
+    monkeypatch.setattr(importer, "_unclassified", wait_before_commit)
+    approval, imported_result = at_once(approve_while_storing, run_import)
+    assert not isinstance(imported_result, Exception), imported_result
+    assert assert_ends_right(claim, approval, partner) == "listed"
+
+
+def test_approvals_and_imports_at_once_always_end_right(world, billing):
+    partner, reviewers = world
+    outcomes = []
+    for _ in range(ROUNDS):
+        claim = new_customer_claim(partner)
+        run_import = billing(partner, claim.customer.tenant_id)
+        approval, imported_result = at_once(
+            partial(approve, Claim.objects.get(pk=claim.pk), User.objects.get(pk=reviewers[0])),
+            run_import,
+        )
+        assert not isinstance(imported_result, Exception), imported_result
+        outcomes.append(assert_ends_right(claim, approval, partner))
+    listed = outcomes.count("listed")
+    assert services.partner_points(partner) == 200 * listed + (200 if listed else 0)

@@ -214,3 +214,92 @@ def test_a_file_that_cannot_be_read_is_refused_with_one_line(tmp_path, season, c
 def test_a_missing_file_is_refused(tmp_path, season):
     with pytest.raises(CommandError, match="cannot read"):
         call_command("import_claims", str(tmp_path / "nope.csv"))
+
+
+# --- Academy rows (issue 9) -----------------------------------------------------------------------
+
+
+def test_an_academy_row_records_attendance_and_grants_30_points_once_per_partner(
+    tmp_path, company_a, company_c, day
+):
+    a, c = company_a.partner_id, company_c.partner_id
+    out, err = run(
+        tmp_path,
+        csv(
+            f"{a},academy,,,,{day:%Y-%m-%d},approved",  # 2
+            f"{c},ACADEMY,,,,{day:%d.%m.%Y},approved",  # 3
+            f"{a},academy,,,,{day + timedelta(days=1):%Y-%m-%d},approved",  # 4: a second one
+        ),
+    )
+    assert out.splitlines() == ["rows: 3, imported: 2, skipped: 1"]
+    assert err.splitlines() == [
+        "line 4: “Partner attends the Azure Sales Academy live” counts once per partner and has "
+        "counted for Alpha Systemhaus GmbH."
+    ]
+    claim = Claim.objects.get(partner=company_a)
+    assert (claim.challenge.code, claim.status, claim.customer, claim.activity_date) == (
+        "academy",
+        Claim.Status.APPROVED,
+        None,
+        day,
+    )
+    assert claim.note == "CSV import, line 2"
+    assert claim.decided_by.email == IMPORT_USER_EMAIL
+    assert [t.to_status for t in claim.transitions.all()] == ["approved"]
+    assert partner_points(company_a) == 30 and partner_points(company_c) == 30
+    assert list(LedgerEntry.objects.filter(partner=company_a).values_list("kind", "points")) == [
+        ("grant", 30)
+    ]
+
+    # The same file again: every row skipped, nothing booked twice.
+    before = snapshot()
+    out, err = run(tmp_path, csv(f"{a},academy,,,,{day:%Y-%m-%d},approved"))
+    assert out.splitlines() == ["rows: 1, imported: 0, skipped: 1"]
+    assert "counts once per partner" in err
+    assert snapshot() == before
+
+
+def test_academy_after_attendance_recorded_on_the_staff_page_is_refused(tmp_path, company_a, day):
+    from challenges import services
+    from challenges.models import AcademyDate, AcademySeat
+
+    academy = AcademyDate.objects.create(season=company_a.season, date=day, location="München")
+    seat = AcademySeat.objects.create(
+        academy=academy, partner=company_a, name="Ann", email="ann@alpha.example"
+    )
+    staff = User.objects.create(email="staff@ingram.example", is_staff=True)
+    services.academy_attendance_record(seat=seat, attended=True, reviewer=staff)
+    out, err = run(tmp_path, csv(f"{company_a.partner_id},academy,,,,{day:%Y-%m-%d},approved"))
+    assert out.splitlines() == ["rows: 1, imported: 0, skipped: 1"]
+    assert "counts once per partner" in err
+    assert partner_points(company_a) == 30
+
+
+def test_bad_academy_rows_are_reported_and_skipped(tmp_path, season, company_a, day):
+    a = company_a.partner_id
+    pending = PartnerFactory(season=season, status=Partner.Status.PENDING, pseudonym_number=None)
+    future = timezone.localdate() + timedelta(days=1)
+    out, err = run(
+        tmp_path,
+        csv(
+            f"{a},academy,{T1},,,{day:%Y-%m-%d},approved",  # 2: a customer
+            f"{a},academy,,Müller GmbH,,{day:%Y-%m-%d},approved",  # 3
+            f"{a},academy,,,,{day:%Y-%m-%d},submitted",  # 4: not an attendance
+            f"{a},academy,,,,{future:%Y-%m-%d},approved",  # 5
+            f"{a},academy,,,,,approved",  # 6
+            f"{pending.partner_id},academy,,,,{day:%Y-%m-%d},approved",  # 7
+            f"9999999,academy,,,,{day:%Y-%m-%d},approved",  # 8
+        ),
+    )
+    assert out.splitlines() == ["rows: 7, imported: 0, skipped: 7"]
+    reasons = dict(line.split(": ", 1) for line in err.splitlines())
+    assert reasons["line 2"] == (
+        "column customer_tenant_id: an academy row has no end customer; leave it empty"
+    )
+    assert reasons["line 3"].startswith("column customer_name: an academy row has no end customer")
+    assert "status is approved" in reasons["line 4"]
+    assert "future" in reasons["line 5"]
+    assert reasons["line 6"] == "column activity_date: empty"
+    assert "Only approved participants" in reasons["line 7"]
+    assert "no partner 9999999" in reasons["line 8"]
+    assert not Claim.objects.exists() and not LedgerEntry.objects.exists()

@@ -165,3 +165,50 @@ def test_a_prize_for_a_partner_of_another_season_is_refused(staff_client, season
     )
     assert response.status_code == 400
     assert not SpecialPrize.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "title_de, title_en, named",
+    [
+        ("Sonderpreis für Rheinwolke Consulting", "", "Rheinwolke Consulting GmbH"),
+        ("Rheinwolke", "", "Rheinwolke Consulting GmbH"),
+        ("Bestes Projekt", "Rheinwolke's best", "Rheinwolke Consulting GmbH"),
+        ("Migration der Bäckerei Huber", "", "Bäckerei Huber KG"),
+        ("Dank an Erika Mustermann", "", "Erika Mustermann"),
+        ("Preis für Frau Sonnleitner", "", "Sonnleitner"),
+        ("Kontakt sieger@rheinwolke.example", "", "sieger@rheinwolke.example"),
+        ("Sonderpreis MPN 7712345", "", "7712345"),
+    ],
+)
+def test_a_prize_title_that_names_anyone_is_refused(
+    staff_client, season, table, title_de, title_en, named
+):
+    from challenges.models import AcademyDate, AcademySeat
+    from tests.factories import EndCustomerFactory, MembershipFactory, UserFactory
+
+    winner = PartnerFactory(season=season, name="Rheinwolke Consulting GmbH", partner_id="7712345")
+    EndCustomerFactory(partner=table[0], name="Bäckerei Huber KG")
+    MembershipFactory(partner=winner, user=UserFactory(first_name="Erika", last_name="Mustermann"))
+    academy = AcademyDate.objects.create(season=season, date=season.start_date, location="Köln")
+    AcademySeat.objects.create(
+        academy=academy, partner=winner, name="Lena Sonnleitner", email="ls@rw.example"
+    )
+    staff_client.cookies["django_language"] = "en"
+    response = staff_client.post(
+        f"/staff/leaderboard/prizes/?season={season.slug}",
+        {"partner": winner.pk, "title_de": title_de, "title_en": title_en},
+    )
+    assert response.status_code == 400
+    assert named in response.content.decode()
+    assert "published under the pseudonym only" in response.content.decode()
+    assert not SpecialPrize.objects.exists()
+
+
+def test_a_prize_title_without_names_is_published_with_the_pseudonym(staff_client, season, table):
+    first = table[0]
+    response = staff_client.post(
+        f"/staff/leaderboard/prizes/?season={season.slug}",
+        {"partner": first.pk, "title_de": "Bestes Cloud-Migrationsprojekt", "title_en": ""},
+    )
+    assert response.status_code == 302
+    assert SpecialPrize.objects.get().title_de == "Bestes Cloud-Migrationsprojekt"

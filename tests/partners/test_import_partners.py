@@ -159,3 +159,91 @@ def test_disqualified_partner_is_not_brought_back(tmp_path, season):
 def test_missing_file_gives_a_one_line_reason(tmp_path, season):
     with pytest.raises(CommandError, match="cannot read"):
         call_command("import_partners", str(tmp_path / "nope.csv"))
+
+
+# --- The optional league_criterion column (issue 9) -----------------------------------------------
+
+WITH_CRITERIA = (
+    "partner_id,name,customer_number,league,contact_email,league_criterion\n"
+    "1234567,Alpha Systemhaus GmbH,DE10001,Einsteiger-Liga,a@alpha.example,"
+    '"Bis 50.000 € Azure-Umsatz im Vorjahr"\n'
+    "2345678,Beta Cloud AG,DE10002,Profi-Liga,b@beta.example,Ab 50.000 € Azure-Umsatz\n"
+    "3456789,Gamma IT KG,DE10003,einsteiger-liga,c@gamma.example,\n"
+)
+
+
+def criteria(season):
+    return dict(League.objects.filter(season=season).values_list("name", "criterion"))
+
+
+@pytest.mark.django_db
+def test_league_criterion_is_published_for_the_leagues_of_the_file(tmp_path, season):
+    from django.test import Client
+
+    out, err = run(tmp_path, WITH_CRITERIA)
+    assert "created: 3" in out and "league criteria set: 0" in out
+    assert err == ""
+    assert criteria(season) == {
+        "Einsteiger-Liga": "Bis 50.000 € Azure-Umsatz im Vorjahr",
+        "Profi-Liga": "Ab 50.000 € Azure-Umsatz",
+    }
+    for url in ("/", "/rules/", "/leaderboard/"):
+        page = Client().get(url).content.decode()
+        assert "Bis 50.000 € Azure-Umsatz im Vorjahr" in page, url
+        assert "in Kürze veröffentlicht" not in page, url
+
+    # Again: nothing changes.
+    out, _ = run(tmp_path, WITH_CRITERIA)
+    assert "unchanged: 3" in out and "league criteria set: 0" in out
+
+
+@pytest.mark.django_db
+def test_a_new_criterion_replaces_the_old_an_empty_cell_keeps_it(tmp_path, season):
+    run(tmp_path, WITH_CRITERIA)
+    changed = WITH_CRITERIA.replace("Ab 50.000 € Azure-Umsatz", "Ab 100.000 € Azure-Umsatz")
+    changed = changed.replace('"Bis 50.000 € Azure-Umsatz im Vorjahr"', "")
+    out, _ = run(tmp_path, changed)
+    assert "league criteria set: 1" in out
+    assert criteria(season) == {
+        "Einsteiger-Liga": "Bis 50.000 € Azure-Umsatz im Vorjahr",
+        "Profi-Liga": "Ab 100.000 € Azure-Umsatz",
+    }
+
+
+@pytest.mark.django_db
+def test_two_criteria_for_one_league_refuse_the_file(tmp_path, season):
+    bad = WITH_CRITERIA.replace(
+        "c@gamma.example,\n", "c@gamma.example,Nach Anzahl der Mitarbeiter\n"
+    )
+    with pytest.raises(CommandError) as excinfo:
+        run(tmp_path, bad)
+    assert "line 4: column league_criterion: differs from line 2 for the league" in str(
+        excinfo.value
+    )
+    assert not Partner.objects.exists() and not League.objects.exists()
+
+
+@pytest.mark.django_db
+def test_columns_in_any_order_and_case(tmp_path, season):
+    text = (
+        "League_Criterion;contact_email;league;customer_number;name;partner_id\n"
+        "Für Einsteiger;a@alpha.example;Einsteiger-Liga;DE10001;Alpha GmbH;1234567\n"
+    )
+    run(tmp_path, text)
+    assert criteria(season) == {"Einsteiger-Liga": "Für Einsteiger"}
+    assert Partner.objects.get().name == "Alpha GmbH"
+
+
+@pytest.mark.django_db
+def test_a_league_with_partners_but_no_criterion_is_warned_about(tmp_path, season):
+    out, err = run(tmp_path, GOOD)
+    assert sorted(err.splitlines()) == [
+        f"warning: partners play in the league {name} but it has no published criterion "
+        "(terms 1: transparent criteria); give league_criterion or edit it under /staff/leagues/"
+        for name in ("Einsteiger-Liga", "Profi-Liga")
+    ]
+    from django.test import Client
+
+    assert "in Kürze veröffentlicht" in Client().get("/").content.decode()
+    _out, err = run(tmp_path, WITH_CRITERIA)
+    assert err == ""

@@ -9,7 +9,7 @@ from partners.importers import ImportFileError, partners_import
 class Command(BaseCommand):
     help = (
         "Create or update approved partners of the current season from a CSV with the columns "
-        "partner_id,name,customer_number,league,contact_email."
+        "partner_id,name,customer_number,league,contact_email and optionally league_criterion."
     )
 
     def add_arguments(self, parser):
@@ -32,5 +32,12 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             f"partners created: {result.created}, updated: {result.updated}, "
-            f"unchanged: {result.unchanged}, leagues created: {len(result.leagues_created)}"
+            f"unchanged: {result.unchanged}, leagues created: {len(result.leagues_created)}, "
+            f"league criteria set: {len(result.criteria_set)}"
         )
+        for name in result.leagues_without_criterion:
+            self.stderr.write(
+                f"warning: partners play in the league {name} but it has no published criterion "
+                "(terms 1: transparent criteria); give league_criterion or edit it under "
+                "/staff/leagues/"
+            )

@@ -40,7 +40,9 @@ def staff_urls(world):
         reverse("challenges:staff-exclusions"),
         reverse("challenges:staff-academy"),
         reverse("challenges:staff-redemptions"),
+        reverse("challenges:staff-contradicted"),
         reverse("league:staff-home"),
+        reverse("league:staff-leagues"),
     ]
 
 

@@ -10,14 +10,14 @@ from credits.models import BillingImport, UsageRow
 from tests.factories import ClaimFactory, EndCustomerFactory
 
 
-def _usage(season, partner, tenant, month):
+def _usage(season, partner, tenant, day):
     billing = BillingImport.objects.create(season=season, file_name="x.csv", sha256="x" * 64)
     UsageRow.objects.create(
         season=season,
         billing_import=billing,
         partner=partner,
-        month=month,
-        usage_date=month,
+        month=day.replace(day=1),
+        usage_date=day,
         customer_tenant_id=tenant,
         entitlement_id="sub",
         meter_category="Virtual Machines",
@@ -33,8 +33,8 @@ def test_new_customer_with_azure_before_the_season_is_flagged(staff_client, comp
     flagged = ClaimFactory(customer=old, code="new_customer")
     clean = ClaimFactory(customer=new, code="new_customer")
     _usage(season, company_a, old.tenant_id, before)
-    # Consumption inside the season does not make a customer old.
-    _usage(season, company_a, new.tenant_id, season.start_date.replace(day=1))
+    # Consumption inside the season (from its first day) does not make a customer old.
+    _usage(season, company_a, new.tenant_id, season.start_date)
 
     queue = staff_client.get("/staff/claims/")
     rows = {row.claim.pk: row for row in queue.context["rows"]}
