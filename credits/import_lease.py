@@ -149,7 +149,9 @@ def billing_import_restart(*, billing_import: BillingImport) -> BillingImport:
     """Staff start an interrupted import again with its stored file. A double click finds it
     pending already and changes nothing."""
     with transaction.atomic():
-        locked = BillingImport.objects.select_for_update().get(pk=billing_import.pk)
+        # NO KEY: a given-up run's open transaction holds a key-share lock on the row (its rows
+        # refer to it); staff need not wait for it, its commit is fenced anyway.
+        locked = BillingImport.objects.select_for_update(no_key=True).get(pk=billing_import.pk)
         if locked.status in (BillingImport.Status.PENDING, BillingImport.Status.RUNNING):
             raise DomainError(_("The import is already waiting or running."))
         if not locked.can_restart:
