@@ -7,14 +7,14 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from league import formatting
 from league.decorators import staff_required
 from league.errors import DomainError
 from league.models import Season
 
-from . import importer
+from . import import_lease, importer
 from .import_forms import BillingUploadForm, ServiceGroupMappingForm
 from .models import BillingImport, ServiceGroup, ServiceGroupMapping
 
@@ -31,6 +31,7 @@ def _season(request) -> Season | None:
 
 @staff_required
 def billing(request):
+    import_lease.billing_import_reap_expired()  # a dead worker's import shows as such at once
     season = _season(request)
     form = BillingUploadForm()
     if request.method == "POST":
@@ -84,10 +85,10 @@ def _progress(billing_import: BillingImport) -> dict:
         else:
             stage = _("Reading and checking the file …")
     else:
-        stage = billing_import.get_status_display()
+        stage = billing_import.status_label()
     return {
         "status": billing_import.status,
-        "status_label": str(billing_import.get_status_display()),
+        "status_label": str(billing_import.status_label()),
         "stage": stage,
         "done": done,
         "progress_bytes": billing_import.progress_bytes,
@@ -99,6 +100,7 @@ def _progress(billing_import: BillingImport) -> dict:
 
 @staff_required
 def billing_import(request, pk):
+    import_lease.billing_import_reap_expired()
     billing_import = get_object_or_404(
         BillingImport.objects.select_related("season", "uploaded_by"), pk=pk
     )
@@ -136,10 +138,24 @@ def billing_import(request, pk):
 @require_GET
 @staff_required
 def billing_progress(request, pk):
+    import_lease.billing_import_reap_expired()  # the bar stops when the worker has
     billing_import = get_object_or_404(
-        BillingImport.objects.only("status", "size_bytes", "progress_bytes"), pk=pk
+        BillingImport.objects.only("status", "failure", "size_bytes", "progress_bytes"), pk=pk
     )
     return JsonResponse(_progress(billing_import))
+
+
+@staff_required
+@require_POST
+def billing_restart(request, pk):
+    billing_import = get_object_or_404(BillingImport, pk=pk)
+    try:
+        import_lease.billing_import_restart(billing_import=billing_import)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The import was started again with the stored file."))
+    return redirect("credits:staff-billing-import", pk=billing_import.pk)
 
 
 def _posted_mapping(request) -> ServiceGroupMapping:

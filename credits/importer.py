@@ -6,20 +6,27 @@ How a file goes through:
    while streaming) and enqueues `import_billing_task` after commit. The CLI uses
    `billing_import_file`, which reads the file where it lies and runs the same code at once.
 2. `billing_import_run` claims the import with a conditional UPDATE (pending → running) and goes on
-   only if it changed one row, so a Celery retry or a second worker does nothing. A file whose
-   content was already imported for the season ends as "unchanged".
-3. The file is streamed line by line (a line longer than 1 MB stops it) and every row is
-   validated. The rows of league partners go, in batches, straight into UsageRow (COPY on
-   PostgreSQL, executemany on SQLite), all in ONE transaction that is serialised per season.
-   On PostgreSQL (outside a caller's transaction) that writer runs on a thread and connection of
-   its own, so the database stores one batch while the next is parsed; progress goes to the
-   browser over this thread's connection. Memory does not grow with the file.
+   only if it changed one row, so a Celery retry or a second worker does nothing. The claim gives
+   the run an attempt number and a lease it renews while it makes progress (credits.import_lease:
+   a dead worker's import is marked failed within minutes and staff can start it again). A file
+   whose content is already what UsageRow holds for every (month, partner) of it ends as
+   "unchanged" (see UsageSource); an earlier file uploaded again after a correction is imported.
+3. The file is streamed line by line (a line longer than 1 MB stops it). A row of a reseller
+   outside the league (or without Tier2MpnId) is counted and skipped before any other check;
+   every other row is validated. The rows of league partners go, in batches, straight into
+   UsageRow (COPY on PostgreSQL, executemany on SQLite), all in ONE transaction that is
+   serialised per season. On PostgreSQL (outside a caller's transaction) that writer runs on a
+   thread and connection of its own, so the database stores one batch while the next is parsed;
+   progress and the lease go to the database over this thread's connection. Memory does not grow
+   with the file.
 4. Any bad row: the transaction rolls back, nothing is stored; the import ends "failed" with the
    first 100 errors (line, column, value, reason) and the count. A header that is not a usage
    file's, an empty file or `MAX_ERRORS_COUNTED` errors stop reading early.
 5. Otherwise, before the commit, set-based: delete what earlier files stored for every (month,
-   partner) of this one, record the billed months and the unclassified meter categories, mark
-   the import "succeeded"; the credit computation is enqueued after commit.
+   partner) of this one, record which import holds them now, the billed months and the
+   unclassified meter categories, and mark the import "succeeded" — conditional on the run's
+   attempt, so a run given up meanwhile rolls back instead. The credit computation is enqueued
+   after commit.
 """
 
 import csv
@@ -34,15 +41,14 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import partial
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files.move import file_move_safe
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -51,7 +57,8 @@ from league.errors import DomainError
 from league.models import Season
 from partners.models import Partner
 
-from .models import BilledMonth, BillingImport, ServiceGroupMapping, UsageRow
+from .import_lease import Lease, LeaseLost, billing_import_claim
+from .models import BilledMonth, BillingImport, ServiceGroupMapping, UsageRow, UsageSource
 
 logger = logging.getLogger(__name__)
 
@@ -82,9 +89,8 @@ MAX_LINE_BYTES = 1 << 20  # a longer line is not a usage file's: stop reading
 MAX_ERRORS_SHOWN = 100
 MAX_ERRORS_COUNTED = 10_000  # then stop reading and say "at least"
 BATCH_ROWS = 5_000  # rows per COPY / executemany
-PROGRESS_EVERY_BATCHES = 10  # progress_bytes is written every 50,000 rows
+PROGRESS_EVERY_LINES = 50_000  # progress_bytes and the lease are written every 50,000 lines
 MAX_UPLOAD_BYTES = 4 * 1024**3
-STALE_AFTER = timedelta(hours=2)  # a "running" import older than this was lost with its worker
 MAX_AMOUNT = Decimal("1e12")  # numeric(20, 8)
 VALUE_SHOWN = 80  # characters of a wrong value kept in the report
 CHUNK = 1 << 20
@@ -235,13 +241,24 @@ class _Parsed:
 class _Lines:
     """Decoded lines of a binary file, one at a time, each at most MAX_LINE_BYTES long.
 
-    A line that is not UTF-8 is reported (and parsed on, so the counts stay right).
+    A line that is not UTF-8 is parsed on with replacement characters (so the counts stay right)
+    and kept in `undecodable`: _parse reports it unless its row is skipped. `tick` is called every
+    PROGRESS_EVERY_LINES lines (the progress and the lease).
     """
 
-    def __init__(self, f, report: _Report):
+    def __init__(
+        self,
+        f,
+        report: _Report,
+        *,
+        tick: Callable[[], None] | None = None,
+    ):
         self.f = f
         self.report = report
         self.number = 0
+        self.tick = tick
+        self.tick_every = PROGRESS_EVERY_LINES
+        self.undecodable: list[tuple[int, str, str]] = []  # line, value, reason
 
     def header(self) -> str:
         raw = self.f.readline(MAX_LINE_BYTES + 1)
@@ -283,26 +300,31 @@ class _Lines:
         readline = self.f.readline
         limit = MAX_LINE_BYTES + 1
         number = self.number
+        tick, tick_every = self.tick, self.tick_every
+        tick_at = number + tick_every
         while raw := readline(limit):
             number += 1
             self.number = number
             if len(raw) >= limit:
                 self._check_length(raw)
+            if number >= tick_at:
+                tick_at = number + tick_every
+                if tick is not None:
+                    tick()
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                self.report.add(
-                    number,
-                    "",
-                    raw[max(0, exc.start - 20) : exc.start + 20].decode("utf-8", "replace"),
-                    _(
-                        "Not UTF-8 text (byte 0x%(byte)02x at position %(pos)s): save the file "
-                        "as UTF-8."
+                self.undecodable.append(
+                    (
+                        number,
+                        raw[max(0, exc.start - 20) : exc.start + 20].decode("utf-8", "replace"),
+                        _(
+                            "Not UTF-8 text (byte 0x%(byte)02x at position %(pos)s): save the "
+                            "file as UTF-8."
+                        )
+                        % {"byte": raw[exc.start], "pos": exc.start + 1},
                     )
-                    % {"byte": raw[exc.start], "pos": exc.start + 1},
                 )
-                # Parsed on with replacement characters: the line numbers and the row count
-                # stay right, and the file is refused anyway.
                 text = raw.decode("utf-8", "replace")
             yield text
 
@@ -399,10 +421,12 @@ def _parse(
     import_id: int,
     flush: Callable[[list], None],
     report: _Report,
+    tick: Callable[[], None] | None = None,
 ) -> _Parsed:
-    """Validate every row; hand the valid rows of league partners to `flush`, BATCH_ROWS at a
-    time (a new list each time). Streams: memory does not grow with the file."""
-    lines = _Lines(f, report)
+    """Skip the rows of resellers outside the league, validate every other row; hand the valid
+    rows of league partners to `flush`, BATCH_ROWS at a time (a new list each time). Streams:
+    memory does not grow with the file."""
+    lines = _Lines(f, report, tick=tick)
     delimiter, index, width = _header_index(lines.header(), report)
     decimal_comma = delimiter == ";"
     i_tier2, i_customer, i_name = index[TIER2], index[CUSTOMER_ID], index[CUSTOMER_NAME]
@@ -415,6 +439,13 @@ def _parse(
     months_add, pairs_add = parsed.months.add, parsed.pairs.add
     dates: dict[str, tuple[str, str]] = {}  # raw UsageDate → (ISO day, ISO month); few distinct
     add_error = report.add
+    undecodable = lines.undecodable
+
+    def report_undecodable() -> None:
+        for number, value, reason in undecodable:
+            add_error(number, "", value, reason)
+        undecodable.clear()
+
     reader = csv.reader(lines, delimiter=delimiter)
     categories = parsed.categories
     rows_total = rows_kept = rows_skipped = 0
@@ -427,6 +458,8 @@ def _parse(
         except StopIteration:
             break
         except csv.Error as exc:
+            if undecodable:
+                report_undecodable()
             add_error(consumed + 2, "", "", _("Not a valid CSV line: %(error)s") % {"error": exc})
             consumed = reader.line_num
             continue
@@ -436,6 +469,9 @@ def _parse(
             if not any(v.strip() for v in row):
                 continue  # a blank line
             rows_total += 1
+            # Whose row it is cannot be told when the columns are off: checked for everybody.
+            if undecodable:
+                report_undecodable()
             add_error(
                 line,
                 "",
@@ -449,7 +485,27 @@ def _parse(
         if not customer and not amount_text and not any(row):
             continue  # a line of empty fields, as spreadsheet exports leave them
         rows_total += 1
+        partner_pk = league.get(row[i_tier2].strip())
+        if partner_pk is None:
+            # A reseller outside the league (or none): counted and skipped before any other
+            # check (SPEC section 6). Its month still counts as billed, if its date can be read.
+            rows_skipped += 1
+            if undecodable:
+                undecodable.clear()
+            raw_date = row[i_date]
+            day = dates.get(raw_date)
+            if day is None:
+                usage_date = parse_usage_date(raw_date)
+                if usage_date is None:
+                    continue
+                day = (usage_date.isoformat(), usage_date.replace(day=1).isoformat())
+                if len(dates) < 10_000:
+                    dates[raw_date] = day
+            months_add(day[1])
+            continue
         errors_before = report.count
+        if undecodable:
+            report_undecodable()
 
         currency = row[i_currency]
         if currency != "EUR" and currency.strip().upper() != "EUR":
@@ -500,10 +556,6 @@ def _parse(
         if report.count != errors_before or day is None:
             continue
         months_add(day[1])
-        partner_pk = league.get(row[i_tier2].strip())
-        if partner_pk is None:
-            rows_skipped += 1
-            continue
         rows_kept += 1
         if report.count:
             continue  # the file is refused anyway: validate on, store nothing
@@ -533,6 +585,8 @@ def _parse(
             flush(batch)
             batch = []
             append = batch.append
+    if undecodable:
+        report_undecodable()
     if rows_total == 0 and report.count == 0:
         raise FileRefused(_("The file has a header but no rows."))
     if batch and not report.count:
@@ -550,9 +604,11 @@ class _Writer:
     """Stores one file's rows in ONE transaction, batch by batch as they are read.
 
     PostgreSQL: COPY straight into UsageRow; SQLite: executemany. At the end, rows of partners
-    that lost their approval meanwhile are dropped again, the rows stored before for every
-    (month, partner) of the file deleted (set-based, one DELETE per month), the billed months
-    and the report recorded, and the transaction commits. On a bad row it rolls back.
+    that lost their approval meanwhile are dropped again; unless every (month, partner) of the
+    file is already held by this content, the rows stored before for each of them are deleted
+    (set-based, one DELETE per month), this import recorded as their source, the billed months
+    and the report recorded, and — if the run still holds its import — the transaction commits.
+    On a bad row, or a lease lost, it rolls back.
 
     (A staging table with INSERT ... SELECT was measured first: the extra pass over the rows made
     the database the slower half of the pipeline, 21.5 s against 15 s for a million rows.)
@@ -572,9 +628,19 @@ class _Writer:
         "pricing_total_usd",
     )
 
-    def __init__(self, billing_import: BillingImport, *, compute: bool, immediate: bool):
+    def __init__(
+        self,
+        billing_import: BillingImport,
+        *,
+        lease: Lease,
+        league_digest: str,
+        compute: bool,
+        immediate: bool,
+    ):
         self.billing_import = billing_import
         self.season_id = billing_import.season_id
+        self.lease = lease
+        self.league_digest = league_digest
         self.compute = compute
         # Check foreign keys per statement, not all at COMMIT: in a writer thread the checks then
         # run while the next rows are being read instead of after the last one.
@@ -598,7 +664,8 @@ class _Writer:
             )
             if self.immediate:
                 self.cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        original = _same_file_imported(self.billing_import)
+        # The same file may have been imported while this run waited for the lock.
+        original = _imported_before(self.billing_import, self.league_digest)
         if original is not None:
             raise _AlreadyImported(original)
 
@@ -621,19 +688,8 @@ class _Writer:
             self._finish_rows(parsed)
         except BaseException as exc:
             self._close(exc)
-            raise self._already_imported_or(exc) from None
-        try:
-            self._close(None)
-        except IntegrityError as exc:
-            raise self._already_imported_or(exc) from None
-
-    def _already_imported_or(self, exc: BaseException) -> BaseException:
-        """The last guard (billing_file_once): the same content succeeded meanwhile."""
-        if isinstance(exc, IntegrityError):
-            original = _same_file_imported(self.billing_import)
-            if original is not None:
-                return _AlreadyImported(original)
-        return exc
+            raise
+        self._close(None)
 
     def _finish_rows(self, parsed: "_Parsed") -> None:
         billing_import = self.billing_import
@@ -648,8 +704,15 @@ class _Writer:
             [billing_import.pk, self.season_id, Partner.Status.APPROVED],
         )
         self.stored -= self.cursor.rowcount
+        approved = set(
+            Partner.objects.approved().filter(season_id=self.season_id).values_list("pk", flat=True)
+        )
+        pairs = {pair for pair in parsed.pairs if pair[0] in approved}
+        original = _held_by_same_file(billing_import, pairs)
+        if original is not None:
+            raise _AlreadyImported(original)
         by_month: dict[str, list[int]] = {}
-        for partner_pk, month in parsed.pairs:
+        for partner_pk, month in pairs:
             by_month.setdefault(month, []).append(partner_pk)
         for month, partner_pks in sorted(by_month.items()):
             # Replacement: what earlier files stored for this month and these partners. (No
@@ -657,6 +720,21 @@ class _Writer:
             UsageRow.objects.filter(
                 season_id=self.season_id, month=month, partner_id__in=partner_pks
             ).exclude(billing_import=billing_import).delete()
+        UsageSource.objects.bulk_create(
+            [
+                UsageSource(
+                    season_id=self.season_id,
+                    partner_id=partner_pk,
+                    month=month,
+                    billing_import_id=billing_import.pk,
+                )
+                for partner_pk, month in pairs
+            ],
+            update_conflicts=True,
+            unique_fields=["season", "partner", "month"],
+            update_fields=["billing_import"],
+            batch_size=2_000,
+        )
         months = sorted(parsed.months)
         for month in months:
             BilledMonth.objects.get_or_create(
@@ -665,8 +743,13 @@ class _Writer:
         BilledMonth.objects.filter(season_id=self.season_id, month__in=months).update(
             billing_import=billing_import
         )
-        BillingImport.objects.filter(pk=billing_import.pk).update(
+        # The fence: only the run that still holds the import commits. A run given up meanwhile
+        # (marked failed, started again) changes no row here and rolls everything back. The
+        # UPDATE locks the row until COMMIT, so a reaper cannot mark it failed in between.
+        succeeded = self.lease.mine().update(
             status=BillingImport.Status.SUCCEEDED,
+            failure=BillingImport.Failure.NONE,
+            lease_expires_at=None,
             progress_bytes=billing_import.size_bytes,
             rows_total=parsed.rows_total,
             rows_stored=self.stored,
@@ -677,7 +760,12 @@ class _Writer:
             unclassified=_unclassified(parsed.categories),
             message="",
             finished_at=timezone.now(),
+            # A partner that left during the import makes the league another one: no shortcut.
+            league_digest=self.league_digest if len(pairs) == len(parsed.pairs) else "",
+            partner_months=len(pairs),
         )
+        if not succeeded:
+            raise LeaseLost
         if self.compute:
             transaction.on_commit(partial(_enqueue_compute, season_id=self.season_id), robust=True)
 
@@ -703,10 +791,12 @@ class _Rollback(Exception):
 class _WriterThread:
     """Runs a _Writer on its own thread and database connection, so PostgreSQL stores one batch
     (heap, indexes, foreign-key checks) while this thread parses the next: two cores at work.
-    A bounded queue keeps memory flat."""
+    A bounded queue keeps memory flat. While this thread waits for the writer (another import
+    holds the season's lock, or the last statements run), `beat` renews the lease."""
 
-    def __init__(self, writer: _Writer):
+    def __init__(self, writer: _Writer, *, beat: Callable[[], None]):
         self.writer = writer
+        self.beat = beat
         self.queue: queue.Queue = queue.Queue(maxsize=4)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._work, name="billing-writer", daemon=True)
@@ -737,7 +827,7 @@ class _WriterThread:
         finally:
             connection.close()
 
-    def _put(self, item) -> None:
+    def _put(self, item, *, beat: bool = True) -> None:
         while True:
             if self.error is not None:
                 raise self.error
@@ -747,42 +837,45 @@ class _WriterThread:
                 self.queue.put(item, timeout=0.5)
                 return
             except queue.Full:
-                continue
+                if beat:
+                    self.beat()
 
     def write(self, rows: list[tuple]) -> None:
         self._put(("rows", rows))
 
     def commit(self, parsed: "_Parsed") -> None:
         self._put(("commit", parsed))
-        self.thread.join()
+        while self.thread.is_alive():
+            self.thread.join(0.5)
+            try:
+                self.beat()
+            except LeaseLost:
+                pass  # the writer's final, fenced UPDATE finds it too and rolls back
         if self.error is not None:
             raise self.error
 
     def rollback(self) -> None:
         if self.thread.is_alive() and self.error is None:
             try:
-                self._put(("rollback", None))
+                self._put(("rollback", None), beat=False)
             except BaseException:
                 pass
         self.thread.join()
 
 
-def _claim(import_id: int) -> bool:
-    now = timezone.now()
-    claimable = Q(status=BillingImport.Status.PENDING) | Q(
-        status=BillingImport.Status.RUNNING, started_at__lt=now - STALE_AFTER
-    )
-    return bool(
-        BillingImport.objects.filter(claimable, pk=import_id).update(
-            status=BillingImport.Status.RUNNING,
-            started_at=now,
-            progress_bytes=0,
-            finished_at=None,
-        )
+def _league(season_id: int) -> dict[str, int]:
+    """The league as the import sees it: Tier2MpnId → partner pk of the approved partners."""
+    return dict(
+        Partner.objects.approved().filter(season_id=season_id).values_list("partner_id", "pk")
     )
 
 
-def _same_file_imported(billing_import: BillingImport) -> BillingImport | None:
+def _league_digest(league: dict[str, int]) -> str:
+    text = "\n".join(f"{partner_id}\t{pk}" for partner_id, pk in sorted(league.items()))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _same_content_before(billing_import: BillingImport):
     return (
         BillingImport.objects.filter(
             season_id=billing_import.season_id,
@@ -790,18 +883,43 @@ def _same_file_imported(billing_import: BillingImport) -> BillingImport | None:
             status=BillingImport.Status.SUCCEEDED,
         )
         .exclude(pk=billing_import.pk)
-        .first()
+        .order_by("-finished_at", "-pk")
     )
 
 
-def _finish(billing_import: BillingImport, **fields) -> None:
-    fields.setdefault("finished_at", timezone.now())
-    BillingImport.objects.filter(pk=billing_import.pk).update(**fields)
+def _imported_before(billing_import: BillingImport, league_digest: str) -> BillingImport | None:
+    """ "Already imported", told before reading the file: an import of the same content with the
+    same league stored the same (month, partner) pairs; they are all still held by imports of
+    this content and league exactly when as many of them are."""
+    earlier = _same_content_before(billing_import).filter(league_digest=league_digest).first()
+    if earlier is None:
+        return None
+    held = UsageSource.objects.filter(
+        season_id=billing_import.season_id,
+        billing_import__sha256=billing_import.sha256,
+        billing_import__league_digest=league_digest,
+    ).count()
+    return earlier if held == earlier.partner_months else None
 
 
-def _mark_unchanged(billing_import: BillingImport, original: BillingImport) -> None:
-    _finish(
-        billing_import,
+def _held_by_same_file(billing_import: BillingImport, pairs: set) -> BillingImport | None:
+    """ "Already imported", told after reading the file (SPEC section 6): the stored rows of every
+    (month, partner) of it are an import's of the same content."""
+    earlier = _same_content_before(billing_import).first()
+    if earlier is None:
+        return None
+    held = set(
+        UsageSource.objects.filter(
+            season_id=billing_import.season_id, billing_import__sha256=billing_import.sha256
+        ).values_list("partner_id", "month")
+    )
+    if all((partner_pk, date.fromisoformat(month)) in held for partner_pk, month in pairs):
+        return earlier
+    return None
+
+
+def _mark_unchanged(lease: Lease, billing_import: BillingImport, original: BillingImport) -> None:
+    lease.finish(
         status=BillingImport.Status.UNCHANGED,
         progress_bytes=billing_import.size_bytes,
         message=_(
@@ -817,24 +935,52 @@ def _mark_unchanged(billing_import: BillingImport, original: BillingImport) -> N
     )
 
 
+def _stored_file_changed(billing_import: BillingImport) -> bool:
+    """A run started again reads the stored file anew: it must still be the uploaded one."""
+    try:
+        sha256, size = _sha256_of(Path(billing_import.stored_path))
+    except OSError:
+        return False  # _run reports the unreadable file
+    return (sha256, size) != (billing_import.sha256, billing_import.size_bytes)
+
+
 def billing_import_run(*, import_id: int, compute: bool = True) -> BillingImport | None:
-    """Import one recorded file. Safe to run twice: only the run that claims it does anything."""
-    if not _claim(import_id):
+    """Import one recorded file. Safe to run twice: only the run that claims it does anything,
+    and only while it holds its lease."""
+    lease = billing_import_claim(import_id=import_id)
+    if lease is None:
         logger.info("billing import %s: not pending, nothing to do", import_id)
         return BillingImport.objects.filter(pk=import_id).first()
     billing_import = BillingImport.objects.select_related("season").get(pk=import_id)
-    original = _same_file_imported(billing_import)
-    if original is not None:
-        _mark_unchanged(billing_import, original)
-        return _refreshed(billing_import)
     try:
-        _run(billing_import, compute=compute)
+        league = _league(billing_import.season_id)
+        original = _imported_before(billing_import, _league_digest(league))
+        if original is not None:
+            _mark_unchanged(lease, billing_import, original)
+        elif lease.attempt > 1 and _stored_file_changed(billing_import):
+            lease.finish(
+                status=BillingImport.Status.FAILED,
+                failure=BillingImport.Failure.FILE,
+                message=_(
+                    "The stored file is no longer the one uploaded; nothing was stored. Upload "
+                    "the file again."
+                ),
+            )
+        else:
+            _run(billing_import, lease=lease, league=league, compute=compute)
+    except LeaseLost:
+        logger.warning(
+            "billing import %s: attempt %s lost its lease (marked failed or started again); "
+            "nothing of it was stored",
+            import_id,
+            lease.attempt,
+        )
     except Exception:
         logger.exception("billing import %s failed", import_id)
         try:
-            _finish(
-                billing_import,
+            lease.finish(
                 status=BillingImport.Status.FAILED,
+                failure=BillingImport.Failure.ERROR,
                 message=_("The import stopped with an internal error; nothing was stored."),
             )
         except Exception:  # the database itself may be gone; the log has the first error
@@ -848,19 +994,16 @@ def _refreshed(billing_import: BillingImport) -> BillingImport:
     return billing_import
 
 
-def _run(billing_import: BillingImport, *, compute: bool) -> None:
-    league = dict(
-        Partner.objects.approved()
-        .filter(season_id=billing_import.season_id)
-        .values_list("partner_id", "pk")
-    )
+def _run(
+    billing_import: BillingImport, *, lease: Lease, league: dict[str, int], compute: bool
+) -> None:
     size = billing_import.size_bytes
     try:
         f = open(billing_import.stored_path, "rb")  # noqa: SIM115 (closed below)
     except OSError as exc:
-        _finish(
-            billing_import,
+        lease.finish(
             status=BillingImport.Status.FAILED,
+            failure=BillingImport.Failure.ERROR,
             message=_("The stored file cannot be read: %(reason)s") % {"reason": exc.strerror},
         )
         return
@@ -869,20 +1012,19 @@ def _run(billing_import: BillingImport, *, compute: bool) -> None:
     threaded = (
         THREADED_WRITER and connection.vendor == "postgresql" and not connection.in_atomic_block
     )
-    writer = _Writer(billing_import, compute=compute, immediate=threaded)
-    sink = _WriterThread(writer) if threaded else writer
+    writer = _Writer(
+        billing_import,
+        lease=lease,
+        league_digest=_league_digest(league),
+        compute=compute,
+        immediate=threaded,
+    )
+    sink = _WriterThread(writer, beat=lease.beat) if threaded else writer
     report = _Report()
-    batches = 0
 
-    def flush(rows: list[tuple]) -> None:
-        nonlocal batches
-        sink.write(rows)
-        batches += 1
-        if batches % PROGRESS_EVERY_BATCHES == 0:
-            # With a writer thread this runs outside its transaction: the browser sees it now.
-            BillingImport.objects.filter(pk=billing_import.pk).update(
-                progress_bytes=min(f.tell(), size)
-            )
+    def tick() -> None:
+        # With a writer thread this runs outside its transaction: the browser sees it now.
+        lease.renew(progress_bytes=min(f.tell(), size))
 
     started = time.monotonic()
     switch_interval = sys.getswitchinterval()
@@ -899,18 +1041,19 @@ def _run(billing_import: BillingImport, *, compute: bool) -> None:
                 league=league,
                 season_id=billing_import.season_id,
                 import_id=billing_import.pk,
-                flush=flush,
+                flush=sink.write,
                 report=report,
+                tick=tick,
             )
         except _AlreadyImported as already:
             sink.rollback()
-            _mark_unchanged(billing_import, already.original)
+            _mark_unchanged(lease, billing_import, already.original)
             return
         except FileRefused as refused:
             sink.rollback()
-            _finish(
-                billing_import,
+            lease.finish(
                 status=BillingImport.Status.FAILED,
+                failure=BillingImport.Failure.FILE,
                 progress_bytes=min(f.tell(), size),
                 error_count=report.count,
                 errors=report.errors,
@@ -924,9 +1067,9 @@ def _run(billing_import: BillingImport, *, compute: bool) -> None:
             sys.setswitchinterval(switch_interval)
     if report.count:
         sink.rollback()
-        _finish(
-            billing_import,
+        lease.finish(
             status=BillingImport.Status.FAILED,
+            failure=BillingImport.Failure.FILE,
             progress_bytes=size,
             rows_total=parsed.rows_total,
             error_count=report.count,
@@ -942,12 +1085,15 @@ def _run(billing_import: BillingImport, *, compute: bool) -> None:
             },
         )
         return
-    BillingImport.objects.filter(pk=billing_import.pk).update(progress_bytes=size)
     read = time.monotonic()
     try:
+        lease.renew(progress_bytes=size)  # "Storing the rows …"
         sink.commit(parsed)
     except _AlreadyImported as already:
-        _mark_unchanged(billing_import, already.original)
+        _mark_unchanged(lease, billing_import, already.original)
+    except BaseException:
+        sink.rollback()
+        raise
     logger.info(
         "billing import %s: read %s rows (%s kept) in %.1f s, stored %s more s after the last",
         billing_import.pk,

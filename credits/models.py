@@ -52,12 +52,34 @@ class BillingImport(models.Model):
         UNCHANGED = "unchanged", _("already imported")
         FAILED = "failed", _("refused")
 
+    class Failure(models.TextChoices):
+        """Why an import failed: only a stopped worker or an internal error can be started again
+        (the file itself would be refused again)."""
+
+        NONE = "", ""
+        FILE = "file", _("the file was refused")
+        WORKER = "worker", _("the worker stopped")
+        ERROR = "error", _("internal error")
+
     season = models.ForeignKey("league.Season", on_delete=models.PROTECT, related_name="+")
     file_name = models.CharField(_("file"), max_length=255)
     stored_path = models.CharField(max_length=500, blank=True)
     sha256 = models.CharField(max_length=64)
     size_bytes = models.BigIntegerField(default=0)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    failure = models.CharField(max_length=10, choices=Failure.choices, blank=True, default="")
+    # Each claim of the import counts up: the run's fencing token. Every write of a run is
+    # conditional on its attempt, so a run that was given up (its worker stalled, the import was
+    # marked failed and started again) can never write, let alone commit, afterwards.
+    attempt = models.PositiveIntegerField(default=0)
+    # The running import renews it while it makes progress; once it has passed, the worker is
+    # taken for dead and the import marked failed (SPEC section 6).
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # What a later upload of the same content needs to say "already imported" without reading the
+    # file: the league the import saw (a digest of its partners) and the (month, partner) pairs
+    # it stored. Empty when the league changed during the import.
+    league_digest = models.CharField(max_length=64, blank=True, default="")
+    partner_months = models.IntegerField(default=0)
     progress_bytes = models.BigIntegerField(default=0)
     rows_total = models.BigIntegerField(default=0)
     rows_stored = models.BigIntegerField(default=0)
@@ -82,17 +104,22 @@ class BillingImport(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("billing import")
         verbose_name_plural = _("billing imports")
-        constraints = [
-            # The same file imported twice is a no-op: one successful import per content.
-            models.UniqueConstraint(
-                fields=["season", "sha256"],
-                condition=Q(status="succeeded"),
-                name="billing_file_once",
-            ),
-        ]
 
     def __str__(self):
         return self.file_name
+
+    @property
+    def can_restart(self) -> bool:
+        """Staff may start it again: the worker died or an internal error stopped it."""
+        return self.status == self.Status.FAILED and self.failure in (
+            self.Failure.WORKER,
+            self.Failure.ERROR,
+        )
+
+    def status_label(self) -> str:
+        if self.can_restart:
+            return _("interrupted")
+        return self.get_status_display()
 
 
 class UsageRow(models.Model):
@@ -134,6 +161,30 @@ class UsageRow(models.Model):
 
     def __str__(self):
         return f"{self.customer_tenant_id} {self.usage_date} {self.billing_total}"
+
+
+class UsageSource(models.Model):
+    """Which import's rows UsageRow holds for a (month, partner): the one that stored them last.
+
+    "Already imported" (SPEC section 6) means that every (month, partner) of a file is held by an
+    import of the same content; an earlier file uploaded again after a correction is not, and
+    restores its rows.
+    """
+
+    season = models.ForeignKey("league.Season", on_delete=models.CASCADE, related_name="+")
+    partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    billing_import = models.ForeignKey(BillingImport, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["season", "partner", "month"], name="usage_source_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.partner_id} {self.month:%Y-%m} #{self.billing_import_id}"
 
 
 class BilledMonth(models.Model):

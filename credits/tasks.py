@@ -10,6 +10,14 @@ def import_billing_task(*, import_id: int) -> None:
     billing_import_run(import_id=import_id)
 
 
+@shared_task
+def billing_import_reap_expired_task() -> None:
+    """Every minute (beat): imports whose worker died are marked failed."""
+    from .import_lease import billing_import_reap_expired
+
+    billing_import_reap_expired()
+
+
 @shared_task(acks_late=True)
 def compute_credits_task(*, season_id: int) -> None:
     from league.models import Season

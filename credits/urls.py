@@ -16,6 +16,11 @@ urlpatterns = [
         import_views.billing_progress,
         name="staff-billing-progress",
     ),
+    path(
+        "staff/billing/<int:pk>/restart/",
+        import_views.billing_restart,
+        name="staff-billing-restart",
+    ),
     path("staff/service-groups/", import_views.service_groups, name="staff-service-groups"),
     # Staff: credit lines and eligibility.
     path("staff/credits/", views.staff_credits, name="staff-credits"),

@@ -129,7 +129,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "challenges.tasks.staff_digest_task",
         "schedule": 3600.0,
     },
+    # Marks billing imports whose worker died (its lease expired) failed, so staff can start them
+    # again: within BILLING_IMPORT_LEASE_SECONDS plus a minute.
+    "billing-import-reaper": {
+        "task": "credits.tasks.billing_import_reap_expired_task",
+        "schedule": 60.0,
+    },
 }
+# A running billing import renews its lease with its progress (credits/import_lease.py).
+BILLING_IMPORT_LEASE_SECONDS = int(os.environ.get("BILLING_IMPORT_LEASE_SECONDS", "120"))
 
 # --- Auth and accounts (django-allauth) ---------------------------------------------------------
 AUTH_USER_MODEL = "partners.User"

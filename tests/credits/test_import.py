@@ -13,11 +13,16 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.utils import translation
+from django.utils import timezone, translation
 
 from credits import importer
+from credits.import_lease import (
+    billing_import_claim,
+    billing_import_reap_expired,
+    billing_import_restart,
+)
 from credits.importer import billing_import_create, billing_import_run
-from credits.models import BilledMonth, BillingImport, ServiceGroupMapping, UsageRow
+from credits.models import BilledMonth, BillingImport, ServiceGroupMapping, UsageRow, UsageSource
 from partners.models import Partner
 from tests.factories import PartnerFactory, SeasonFactory
 
@@ -350,6 +355,215 @@ def test_a_corrected_file_replaces_only_its_partner_and_months(season, alpha, be
     )
 
 
+# --- Billing files as they really come (issue 9) --------------------------------------------------
+
+
+def _data_lines(rows) -> str:
+    """The rows of a test file without its header."""
+    return csv_text(rows).split("\r\n", 1)[1]
+
+
+def amounts(season):
+    """The stored usage as a partner sees it, whichever import stored it."""
+    return sorted(
+        UsageRow.objects.filter(season=season).values_list(
+            "partner__partner_id", "usage_date", "billing_total"
+        )
+    )
+
+
+@pytest.mark.django_db
+def test_rows_of_resellers_outside_the_league_are_skipped_before_any_check(
+    season, alpha, pending, tmp_path
+):
+    """A distributor's file covers resellers of other countries: a good month with a GBP row of
+    a UK reseller is imported, whatever else is odd about the rows that are not stored."""
+    rows = [
+        line("1111111", amount="10.50"),
+        line("9999999", currency="GBP", amount="8.99"),  # the issue's row
+        line("3333333", currency="USD"),  # registered, not approved
+        line("", currency="CHF", day="gestern", amount="n/a", customer=""),  # no Tier2MpnId
+        line("8888888", day="31.10.2024", amount="12,50 €", entitlement="", usd="abc"),
+        line("1111111", day="2024-10-16", amount="1.25"),
+    ]
+    latin_1 = _data_lines([line("7777777", name="Müller GmbH", currency="GBP")])
+    content = csv_text(rows).encode() + latin_1.encode("latin-1")
+
+    result = import_bytes(season, tmp_path, content)
+
+    assert result.status == BillingImport.Status.SUCCEEDED, result.errors
+    assert (result.error_count, result.errors) == (0, [])
+    assert (result.rows_total, result.rows_stored, result.rows_skipped) == (7, 2, 5)
+    assert result.months == ["2024-10"]
+    assert amounts(season) == [
+        ("1111111", date(2024, 10, 15), Decimal("10.50")),
+        ("1111111", date(2024, 10, 16), Decimal("1.25")),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_wrong_row_of_a_league_partner_is_still_refused_beside_skipped_ones(
+    season, alpha, tmp_path
+):
+    latin_1 = _data_lines([line("1111111", name="Müller GmbH")])
+    content = (
+        csv_text([line("9999999", currency="GBP"), line("1111111", currency="GBP")]).encode()
+        + _data_lines([line("9999999", name="Müller GmbH")]).encode("latin-1")
+        + latin_1.encode("latin-1")
+    )
+
+    result = import_bytes(season, tmp_path, content)
+
+    assert result.status == BillingImport.Status.FAILED
+    assert [(e["line"], e["column"]) for e in result.errors] == [
+        (3, "BillingCurrency"),
+        (5, ""),  # not UTF-8: the league partner's row, not the skipped one on line 4
+    ]
+    assert result.failure == BillingImport.Failure.FILE and not result.can_restart
+    assert not UsageRow.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_original_file_uploaded_again_after_a_correction_restores_it(
+    season, alpha, beta, tmp_path
+):
+    original = csv_text(
+        [
+            line("1111111", day="2024-10-01", amount="100"),
+            line("1111111", day="2024-10-02", amount="100"),
+            line("2222222", day="2024-10-01", amount="7"),
+        ]
+    )
+    corrected = csv_text(
+        [
+            line("1111111", day="2024-10-01", amount="80"),
+            line("2222222", day="2024-10-01", amount="7"),
+        ]
+    )
+    import_bytes(season, tmp_path, original)
+    as_original = amounts(season)
+    correction = import_bytes(season, tmp_path, corrected)
+    as_corrected = amounts(season)
+    assert correction.status == BillingImport.Status.SUCCEEDED and as_corrected != as_original
+
+    again = import_bytes(season, tmp_path, original, name="original-again.csv")
+
+    assert again.status == BillingImport.Status.SUCCEEDED, again.message
+    assert again.rows_stored == 3
+    assert amounts(season) == as_original
+    assert set(UsageRow.objects.values_list("billing_import_id", flat=True)) == {again.pk}
+    assert BilledMonth.objects.get(season=season).billing_import_id == again.pk
+
+    # Now the original is what is stored: once more is "already imported" and changes nothing.
+    before = stored(season)
+    once_more = import_bytes(season, tmp_path, original)
+    assert once_more.status == BillingImport.Status.UNCHANGED
+    assert "already imported" in once_more.message.lower()
+    assert f"#{again.pk}" in once_more.message
+    assert stored(season) == before
+
+    # And the correction uploaded again restores the correction.
+    assert import_bytes(season, tmp_path, corrected).status == BillingImport.Status.SUCCEEDED
+    assert amounts(season) == as_corrected
+
+
+@pytest.mark.django_db
+def test_a_file_whose_month_was_corrected_by_another_file_is_imported_again(
+    season, alpha, tmp_path
+):
+    autumn = csv_text(
+        [
+            line("1111111", day="2024-10-01", amount="10"),
+            line("1111111", day="2024-11-01", amount="20"),
+        ]
+    )
+    import_bytes(season, tmp_path, autumn)
+    as_autumn = amounts(season)
+    import_bytes(season, tmp_path, csv_text([line("1111111", day="2024-11-05", amount="25")]))
+
+    again = import_bytes(season, tmp_path, autumn)
+
+    assert again.status == BillingImport.Status.SUCCEEDED  # October was still its own, November not
+    assert amounts(season) == as_autumn
+
+
+@pytest.mark.django_db
+def test_the_same_file_stores_the_rows_of_a_partner_approved_since(
+    season, alpha, pending, tmp_path
+):
+    content = csv_text([line("1111111"), line("3333333", amount="5")])
+    first = import_bytes(season, tmp_path, content)
+    assert (first.rows_stored, first.rows_skipped) == (1, 1)
+    Partner.objects.filter(pk=pending.pk).update(
+        status=Partner.Status.APPROVED, pseudonym_number=77
+    )
+
+    second = import_bytes(season, tmp_path, content)
+
+    assert second.status == BillingImport.Status.SUCCEEDED
+    assert (second.rows_stored, second.rows_skipped) == (2, 0)
+    assert rows_of(pending).get().billing_total == Decimal("5")
+    assert import_bytes(season, tmp_path, content).status == BillingImport.Status.UNCHANGED
+
+
+@pytest.mark.django_db
+def test_the_same_file_is_already_imported_when_only_partners_without_rows_joined(
+    season, alpha, tmp_path
+):
+    """The league changed, so the file is read to know its (month, partner) pairs; they are all
+    still this file's, so nothing changes."""
+    content = csv_text([line("1111111"), line("1111111", day="2024-11-02")])
+    first = import_bytes(season, tmp_path, content)
+    PartnerFactory(season=season, partner_id="5555555")
+    before = stored(season)
+
+    second = import_bytes(season, tmp_path, content)
+
+    assert second.status == BillingImport.Status.UNCHANGED, second.message
+    assert f"#{first.pk}" in second.message
+    assert stored(season) == before
+
+
+@pytest.mark.django_db
+def test_a_file_of_skipped_rows_only_bills_its_month_once(season, alpha, tmp_path):
+    content = csv_text([line("9999999", day="2024-12-03", currency="GBP")])
+    first = import_bytes(season, tmp_path, content)
+    assert first.status == BillingImport.Status.SUCCEEDED
+    assert (first.rows_stored, first.rows_skipped, first.months) == (0, 1, ["2024-12"])
+
+    second = import_bytes(season, tmp_path, content)
+
+    assert second.status == BillingImport.Status.UNCHANGED
+    assert BilledMonth.objects.get(season=season).billing_import_id == first.pk
+
+
+@pytest.mark.django_db
+def test_the_migration_records_which_import_holds_the_stored_rows(season, alpha, beta, tmp_path):
+    import importlib
+
+    from django.apps import apps
+
+    first = import_bytes(
+        season, tmp_path, csv_text([line("1111111"), line("2222222", day="2024-11-01")])
+    )
+    second = import_bytes(season, tmp_path, csv_text([line("1111111", amount="3")]))
+    held = {
+        (alpha.pk, date(2024, 10, 1), second.pk),
+        (beta.pk, date(2024, 11, 1), first.pk),
+    }
+    columns = ("partner_id", "month", "billing_import_id")
+    assert set(UsageSource.objects.values_list(*columns)) == held
+    UsageSource.objects.all().delete()
+
+    migration = importlib.import_module("credits.migrations.0004_import_lease_and_usage_source")
+    migration.record_usage_sources(apps, None)
+
+    assert set(UsageSource.objects.values_list(*columns)) == held
+    assert import_bytes(season, tmp_path, csv_text([line("1111111", amount="3")])).status == (
+        BillingImport.Status.UNCHANGED
+    )
+
+
 # --- Refused files ------------------------------------------------------------------------------
 
 GOOD_ROW = line("1111111")
@@ -382,9 +596,9 @@ BAD_FILES = {
         csv_text([GOOD_ROW, line("1111111", name="Müller GmbH")]).encode("latin-1"),
         [(2, ""), (3, "")],  # both names have an umlaut
     ),
-    "skipped reseller's bad row": (
-        csv_text([GOOD_ROW, line("9999999", day="yesterday")]),
-        [(3, "UsageDate")],
+    "a league partner's GBP row beside a skipped one": (
+        csv_text([line("9999999", currency="GBP"), line("1111111", currency="GBP")]),
+        [(3, "BillingCurrency")],
     ),
 }
 
@@ -568,24 +782,40 @@ def test_a_refused_import_run_again_stays_refused(season, alpha, tmp_path):
 
 
 @pytest.mark.django_db
-def test_an_import_lost_with_its_worker_is_taken_over_later(season, alpha, tmp_path):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
+def test_the_task_of_a_running_import_does_nothing_until_staff_start_it_again(
+    season, alpha, tmp_path, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(importer, "_enqueue_compute", lambda **kw: None)
     path = tmp_path / "usage.csv"
     path.write_text(csv_text([line("1111111")]))
     billing_import = billing_import_create(season=season, path=path, enqueue=False)
-    BillingImport.objects.filter(pk=billing_import.pk).update(
-        status=BillingImport.Status.RUNNING, started_at=timezone.now() - timedelta(minutes=5)
-    )
-    assert billing_import_run(import_id=billing_import.pk).status == "running"  # still fresh
+    assert billing_import_claim(import_id=billing_import.pk).attempt == 1  # a worker, then dead
 
+    # The message again (a retry, a second worker): not pending, nothing done.
+    assert billing_import_run(import_id=billing_import.pk).status == "running"
+    assert billing_import_reap_expired() == []  # its lease has not run out yet
     BillingImport.objects.filter(pk=billing_import.pk).update(
-        started_at=timezone.now() - importer.STALE_AFTER - timedelta(minutes=1)
+        lease_expires_at=timezone.now() - timedelta(seconds=1)
     )
-    result = billing_import_run(import_id=billing_import.pk, compute=False)
-    assert result.status == BillingImport.Status.SUCCEEDED
+    assert billing_import_reap_expired() == [billing_import.pk]
+    assert billing_import_reap_expired() == []  # twice: nothing more
+
+    billing_import.refresh_from_db()
+    assert billing_import.status == BillingImport.Status.FAILED
+    assert billing_import.failure == BillingImport.Failure.WORKER
+    assert "worker stopped" in billing_import.message and "start the import again" in (
+        billing_import.message
+    )
+    assert billing_import.can_restart and billing_import.status_label() == "interrupted"
+    assert billing_import_run(import_id=billing_import.pk).status == "failed"  # still not pending
+
+    with django_capture_on_commit_callbacks(execute=True):
+        billing_import_restart(billing_import=billing_import)
+
+    billing_import.refresh_from_db()
+    assert billing_import.status == BillingImport.Status.SUCCEEDED
+    assert (billing_import.attempt, billing_import.failure, billing_import.message) == (2, "", "")
+    assert billing_import.lease_expires_at is None
     assert rows_of(alpha).count() == 1
 
 
@@ -666,22 +896,24 @@ def test_the_same_file_uploaded_twice_at_once_is_imported_once(tmp_path, setting
 @pytest.mark.django_db
 def test_progress_is_recorded_while_reading(season, alpha, tmp_path, monkeypatch):
     monkeypatch.setattr(importer, "BATCH_ROWS", 10)
-    monkeypatch.setattr(importer, "PROGRESS_EVERY_BATCHES", 1)
+    monkeypatch.setattr(importer, "PROGRESS_EVERY_LINES", 10)
     seen = []
     write = importer._Writer.write
 
     def recording_write(self, rows):
         write(self, rows)
-        seen.append(BillingImport.objects.values_list("progress_bytes", flat=True).get())
+        seen.append(BillingImport.objects.values_list("progress_bytes", "lease_expires_at").get())
 
     monkeypatch.setattr(importer._Writer, "write", recording_write)
     rows = [line("1111111", day=f"2024-10-{1 + n % 28:02d}") for n in range(100)]
     result = import_bytes(season, tmp_path, csv_text(rows))
 
     assert result.status == BillingImport.Status.SUCCEEDED
-    progress = [p for p in seen if p]
+    progress = [p for p, _lease in seen if p]
     assert len(progress) >= 5
     assert progress == sorted(progress) and progress[-1] <= result.size_bytes
+    assert all(lease is not None for _progress, lease in seen)  # renewed with the progress
+    assert result.lease_expires_at is None  # done: no lease
 
 
 @pytest.mark.django_db

@@ -1,11 +1,14 @@
 """The staff billing pages: upload in the browser, live progress, the import's report."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from credits import importer
+from credits.import_lease import billing_import_claim
 from credits.models import BillingImport, UsageRow
 from tests.conftest import client_for
 from tests.factories import PartnerFactory
@@ -158,7 +161,8 @@ def test_a_file_over_the_limit_is_refused(staff_client, season, monkeypatch):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "name", ["staff-billing", "staff-billing-import", "staff-billing-progress"]
+    "name",
+    ["staff-billing", "staff-billing-import", "staff-billing-progress", "staff-billing-restart"],
 )
 def test_partner_users_get_403_on_the_billing_pages(name, alice, season, tmp_path):
     path = tmp_path / "usage.csv"
@@ -169,6 +173,9 @@ def test_partner_users_get_403_on_the_billing_pages(name, alice, season, tmp_pat
 
     assert client_for(alice).get(url).status_code == 403
     assert client_for(alice).post(reverse("credits:staff-billing"), {}).status_code == 403
+    assert client_for(alice).post(url).status_code == 403
+    billing_import.refresh_from_db()
+    assert billing_import.status == BillingImport.Status.PENDING
 
 
 @pytest.mark.django_db
@@ -184,3 +191,72 @@ def test_an_unknown_import_is_404(staff_client, season):
         staff_client.get(reverse("credits:staff-billing-import", kwargs={"pk": 999})).status_code
         == 404
     )
+
+
+def _worker_died(season, tmp_path, name="usage.csv") -> BillingImport:
+    """An import a worker claimed and then died with: its lease has run out."""
+    path = tmp_path / name
+    path.write_text(csv_text([line("1111111"), line("1111111", day="2024-10-16")]))
+    billing_import = importer.billing_import_create(season=season, path=path, enqueue=False)
+    billing_import_claim(import_id=billing_import.pk)
+    BillingImport.objects.filter(pk=billing_import.pk).update(
+        lease_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    return billing_import
+
+
+@pytest.mark.django_db
+def test_the_progress_bar_stops_when_the_worker_has_died(staff_client, season, alpha, tmp_path):
+    staff_client.cookies["django_language"] = "en"
+    billing_import = _worker_died(season, tmp_path)
+    url = reverse("credits:staff-billing-progress", kwargs={"pk": billing_import.pk})
+
+    data = staff_client.get(url).json()
+
+    assert data == {**data, "status": "failed", "done": True, "percent": 100}
+    assert data["status_label"] == data["stage"] == "interrupted"
+
+
+@pytest.mark.django_db
+def test_staff_see_an_interrupted_import_and_start_it_again(
+    staff_client, season, alpha, tmp_path, django_capture_on_commit_callbacks
+):
+    staff_client.cookies["django_language"] = "en"
+    billing_import = _worker_died(season, tmp_path)
+    detail = reverse("credits:staff-billing-import", kwargs={"pk": billing_import.pk})
+    restart = reverse("credits:staff-billing-restart", kwargs={"pk": billing_import.pk})
+
+    listing = staff_client.get(reverse("credits:staff-billing")).content.decode()
+    assert 'data-status="failed">Interrupted<' in listing  # the list page found it dead
+    body = staff_client.get(detail).content.decode()
+    assert "The import was interrupted; nothing was stored." in body
+    assert "The worker stopped during the import" in body
+    assert restart in body and 'id="import-progress"' not in body
+    assert staff_client.get(restart).status_code == 405
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(restart, follow=True)
+
+    assert response.redirect_chain == [(detail, 302)]
+    assert "The import was started again with the stored file." in response.content.decode()
+    billing_import.refresh_from_db()
+    assert (billing_import.status, billing_import.attempt) == ("succeeded", 2)
+    assert UsageRow.objects.filter(partner=alpha).count() == 2
+
+    # A second click (a stale page) changes nothing and says why.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        again = staff_client.post(restart, follow=True)
+    assert "Only an import whose worker stopped can be started again" in again.content.decode()
+    assert callbacks == []
+    assert UsageRow.objects.filter(partner=alpha).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_refused_file_offers_no_start_again(staff_client, season, alpha, tmp_path):
+    staff_client.cookies["django_language"] = "en"
+    refused = import_bytes(season, tmp_path, csv_text([line("1111111", currency="USD")]))
+    body = staff_client.get(
+        reverse("credits:staff-billing-import", kwargs={"pk": refused.pk})
+    ).content.decode()
+    assert "The file was refused; nothing was stored." in body
+    assert reverse("credits:staff-billing-restart", kwargs={"pk": refused.pk}) not in body
