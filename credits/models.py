@@ -243,6 +243,9 @@ class CreditNoteLine(models.Model):
     note = models.ForeignKey(CreditNote, on_delete=models.PROTECT, related_name="lines")
     credit_line = models.ForeignKey(CreditLine, on_delete=models.PROTECT, related_name="note_lines")
     amount_eur = models.DecimalField(max_digits=14, decimal_places=2)
+    # The credit line's consumption when this position was issued: while it stays the same, a
+    # recompute keeps the line at its noted amount (issued money never changes by itself).
+    consumption_eur = models.DecimalField(max_digits=14, decimal_places=2)
     description = models.CharField(max_length=300)
 
     class Meta:
