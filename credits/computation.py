@@ -116,15 +116,13 @@ def _explanation(line: rules.Line) -> dict:
     }
     if line.existing is not None:
         explanation["existing"] = line.existing
-    if line.pinned:
-        explanation["noted"] = str(line.credit)
     return explanation
 
 
 def kept_explanation(explanation: dict, *, code: str, details: dict, noted) -> dict:
     """The explanation of a line on a note that is no longer eligible: the facts it was issued on,
     why it no longer earns, and that it keeps the amount its notes cover."""
-    facts = {k: v for k, v in (explanation or {}).items() if k not in ("kept", "noted")}
+    facts = {k: v for k, v in (explanation or {}).items() if k != "kept"}
     return {**facts, "kept": {"code": code, "details": details, "noted": str(noted)}}
 
 
@@ -146,6 +144,10 @@ def noted_lines(lines):
 def partner_status_code(status: str) -> str:
     """The reason code of a line that no longer earns because its partner left."""
     return f"partner_{status}"
+
+
+def _money(line: CreditLine) -> tuple:
+    return (line.credit_eur, line.consumption_eur, line.status)
 
 
 def _values(line: CreditLine) -> tuple:
@@ -207,6 +209,10 @@ def credits_compute(*, season: Season) -> ComputeSummary:
                 computed_at=now,
             )
             old = existing.pop(line.key, None)
+            if line.pinned and old is not None and _money(old) == _money(wanted):
+                # Kept at its noted amount and still as issued: its explanation stays the one it
+                # was issued with (the cap it met then), so a recompute writes nothing.
+                wanted.explanation = old.explanation
             if old is None:
                 summary.created += 1
                 upserts.append(wanted)

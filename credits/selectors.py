@@ -563,14 +563,6 @@ def line_explanation(line: CreditLine) -> list[str]:
             _("Partner cap of %(cap)s: %(left)s remained for this line.")
             % {"cap": _eur(e.get("partner_cap", 0)), "left": _eur(e.get("partner_cap_left", 0))}
         )
-    if e.get("noted") and not e.get("kept"):
-        parts.append(
-            _(
-                "On credit notes with %(amount)s: kept at that amount as long as the billing of "
-                "its free months does not change."
-            )
-            % {"amount": _eur(e["noted"])}
-        )
     return parts
 
 

@@ -109,7 +109,7 @@ class Partner(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(_("reason"), blank=True)
     # Terms 3.1: a withdrawal (in the portal, or by letter recorded by staff); see partner_withdraw.
-    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawal"), null=True, blank=True)
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="partner",
             name="withdrawn_at",
-            field=models.DateTimeField(blank=True, null=True, verbose_name="withdrawn"),
+            field=models.DateTimeField(blank=True, null=True, verbose_name="withdrawal"),
         ),
         migrations.AddField(
             model_name="partner",
