@@ -129,8 +129,9 @@ def kept_explanation(explanation: dict, *, code: str, details: dict, noted) -> d
 def noted_lines(lines):
     """Annotate credit lines with what their notes cover (`noted`, None when on no note) and the
     consumption the last note was based on (`noted_consumption`)."""
-    on_notes = CreditNoteLine.objects.filter(credit_line=OuterRef("pk"))
-    return lines.annotate(
+    # order_by(): the models' default orderings would join notes and seasons into every subquery.
+    on_notes = CreditNoteLine.objects.filter(credit_line=OuterRef("pk")).order_by()
+    return lines.order_by().annotate(
         noted=Subquery(
             on_notes.values("credit_line").annotate(total=Sum("amount_eur")).values("total"),
             output_field=MONEY,

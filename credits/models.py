@@ -250,6 +250,10 @@ class CreditNoteLine(models.Model):
 
     class Meta:
         ordering = ["note", "pk"]
+        indexes = [
+            # A credit line's last position (its noted consumption) without scanning all positions.
+            models.Index(fields=["credit_line", "id"], name="note_line_last_idx"),
+        ]
 
     def __str__(self):
         return f"{self.note} {self.amount_eur}"

@@ -208,6 +208,7 @@ class OpenLine:
 def _noted_subquery():
     return Subquery(
         CreditNoteLine.objects.filter(credit_line=OuterRef("pk"))
+        .order_by()  # no joins for the default ordering in a per-line subquery
         .values("credit_line")
         .annotate(total=Sum("amount_eur"))
         .values("total")

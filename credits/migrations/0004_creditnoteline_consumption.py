@@ -32,4 +32,8 @@ class Migration(migrations.Migration):
             name="consumption_eur",
             field=models.DecimalField(decimal_places=2, max_digits=14),
         ),
+        migrations.AddIndex(
+            model_name="creditnoteline",
+            index=models.Index(fields=["credit_line", "id"], name="note_line_last_idx"),
+        ),
     ]

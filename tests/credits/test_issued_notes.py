@@ -24,6 +24,7 @@ from credits.computation import credits_compute
 from credits.disqualification import partner_disqualify
 from credits.models import CreditLine, CreditNote, UsageRow
 from credits.notes import credit_notes_issue
+from credits.selectors import line_explanation
 from league.errors import DomainError
 from partners.models import EndCustomer, Partner
 from partners.services import partner_withdraw
@@ -226,6 +227,11 @@ def test_an_exclusion_after_a_note_drops_only_unissued_lines_and_keeps_the_point
     kept = line(alpha, X1, WORKLOAD, "security")
     assert (kept.credit_eur, kept.status) == (D("20000.00"), "final")
     assert kept.explanation["kept"]["code"] == "excluded"
+    with translation.override("en"):
+        assert line_explanation(kept)[0] == (
+            "No longer eligible: end customer excluded by staff: Konzerngesellschaft. Kept at "
+            "€20,000.00, the amount on its credit notes (issued notes never change by themselves)."
+        )
     # An exclusion does not revoke points by itself.
     assert points_of(alpha) == points_before
 
@@ -392,6 +398,10 @@ def test_a_reclaim_issues_exactly_one_correction_note_for_the_issued_amount(
     assert reclaimed.credit_eur == D("0.00")
     assert reclaimed.explanation["reclaimed"]["previous_credit"] == "10000.00"
     assert reclaimed.explanation["reclaimed"]["reason"] == REASON
+    with translation.override("en"):
+        assert line_explanation(reclaimed)[0] == (
+            f"Reclaimed when the partner was disqualified (€10,000.00): {REASON}"
+        )
     assert not CreditLine.objects.filter(partner=alpha).exclude(pk=reclaimed.pk).exists()
     assert net_of(alpha) == D("0.00") and net_of(charlie_co) == D("99.99")
     nothing_more_to_issue(season, staff_user)
