@@ -210,7 +210,12 @@ def credits_compute(*, season: Season) -> ComputeSummary:
                 computed_at=now,
             )
             old = existing.pop(line.key, None)
-            if line.pinned and old is not None and _money(old) == _money(wanted):
+            if (
+                line.pinned
+                and old is not None
+                and _money(old) == _money(wanted)
+                and "kept" not in old.explanation
+            ):
                 # Kept at its noted amount and still as issued: its explanation stays the one it
                 # was issued with (the cap it met then), so a recompute writes nothing.
                 wanted.explanation = old.explanation

@@ -26,7 +26,7 @@ from credits.models import CreditLine, CreditNote, UsageRow
 from credits.notes import credit_notes_issue
 from credits.selectors import line_explanation
 from league.errors import DomainError
-from partners.models import EndCustomer, Partner
+from partners.models import CustomerExclusion, EndCustomer, Partner
 from partners.services import partner_withdraw
 from tests.challenges.staff.helpers import points_of
 from tests.credits.test_computation import (
@@ -242,6 +242,13 @@ def test_an_exclusion_after_a_note_drops_only_unissued_lines_and_keeps_the_point
     assert net_of(alpha) == D("22000.00")
     nothing_more_to_issue(season, staff_user)
 
+    # The exclusion lifted: X1's issued line is eligible again, at the same amount.
+    with django_capture_on_commit_callbacks(execute=True):
+        CustomerExclusion.objects.filter(value=X1).delete()
+    again = line(alpha, X1, WORKLOAD, "security")
+    assert again.credit_eur == D("20000.00") and "kept" not in again.explanation
+    assert line(alpha, X1, WORKLOAD, "databases").credit_eur == D("500.00")
+
 
 def test_before_the_recompute_the_issue_run_skips_excluded_and_disqualified_lines(
     season, alpha, charlie_co, staff_user
@@ -411,7 +418,7 @@ def test_a_reclaim_of_an_amount_no_longer_current_changes_nothing(season, alpha,
     _noted_and_open(season, alpha, staff_user)
     points_before = points_of(alpha)
 
-    with pytest.raises(DomainError, match="now €10,000.00"), translation.override("en"):
+    with translation.override("en"), pytest.raises(DomainError, match="now €10,000.00"):
         partner_disqualify(
             partner=alpha, reviewer=staff_user, reason=REASON, reclaim_eur=D("9999.99")
         )
@@ -424,7 +431,7 @@ def test_a_reclaim_of_an_amount_no_longer_current_changes_nothing(season, alpha,
 
 def test_nothing_to_reclaim_is_refused(season, alpha, staff_user):
     newcomer(alpha, Y1, date(2024, 10, 4), "50.00")
-    with pytest.raises(DomainError, match="no money on issued"), translation.override("en"):
+    with translation.override("en"), pytest.raises(DomainError, match="no money on issued"):
         partner_disqualify(partner=alpha, reviewer=staff_user, reason=REASON, reclaim_eur=D(0))
     alpha.refresh_from_db()
     assert alpha.status == Partner.Status.APPROVED
@@ -434,7 +441,7 @@ def test_a_second_reclaim_is_refused_and_reclaims_nothing(season, alpha, staff_u
     _noted_and_open(season, alpha, staff_user)
     partner_disqualify(partner=alpha, reviewer=staff_user, reason=REASON, reclaim_eur=D("10000"))
 
-    with pytest.raises(DomainError, match="already disqualified"), translation.override("en"):
+    with translation.override("en"), pytest.raises(DomainError, match="already disqualified"):
         partner_disqualify(
             partner=alpha, reviewer=staff_user, reason=REASON, reclaim_eur=D("10000")
         )

@@ -25,7 +25,7 @@ def test_a_withdrawal_records_when_and_who_and_stops_new_claims(alice, company_a
     assert company_a.withdrawn_by == staff_user and company_a.withdrawn_at >= before
     assert partner.withdrawn_at == company_a.withdrawn_at
     membership = Membership.objects.get(user=alice)
-    with pytest.raises(DomainError), translation.override("en"):
+    with translation.override("en"), pytest.raises(DomainError):
         claim_submit(
             membership=membership,
             challenge_code="sales_meeting",
@@ -47,7 +47,7 @@ def test_only_a_participating_company_can_withdraw_and_only_once(season, status,
     partner = PartnerFactory(season=season, status=status)
     recorded = partner.withdrawn_at
 
-    with pytest.raises(DomainError, match=message), translation.override("en"):
+    with translation.override("en"), pytest.raises(DomainError, match=message):
         partner_withdraw(partner=partner, actor=None)
 
     partner.refresh_from_db()
@@ -73,7 +73,7 @@ def test_the_admin_form_refuses_to_turn_a_disqualified_partner_into_a_withdrawn_
     partner = PartnerFactory(season=season, status=Partner.Status.DISQUALIFIED)
     form = PartnerAdminForm(instance=partner)
     form.cleaned_data = {"status": Partner.Status.WITHDRAWN}
-    with pytest.raises(ValidationError, match="participating company"), translation.override("en"):
+    with translation.override("en"), pytest.raises(ValidationError, match="participating company"):
         form.clean_status()
     form.cleaned_data = {"status": Partner.Status.DISQUALIFIED}
     assert form.clean_status() == Partner.Status.DISQUALIFIED
