@@ -39,7 +39,7 @@ from partners.models import Partner
 
 from . import eligibility as rules
 from . import selectors
-from .caps import ZERO, round_cents
+from .caps import CENT, ZERO, round_cents
 from .models import CreditLine, CreditNoteLine
 
 SETTLED = (CreditLine.Status.FINAL, CreditLine.Status.CAPPED)
@@ -126,20 +126,27 @@ def kept_explanation(explanation: dict, *, code: str, details: dict, noted) -> d
     return {**facts, "kept": {"code": code, "details": details, "noted": str(noted)}}
 
 
-def noted_lines(lines):
-    """Annotate credit lines with what their notes cover (`noted`, None when on no note) and the
-    consumption the last note was based on (`noted_consumption`)."""
+def noted_lines(lines) -> list[CreditLine]:
+    """The credit lines with what their notes cover (`noted`, None when on no note) and the
+    consumption the last note was based on (`noted_consumption`), in cents."""
     # order_by(): the models' default orderings would join notes and seasons into every subquery.
     on_notes = CreditNoteLine.objects.filter(credit_line=OuterRef("pk")).order_by()
-    return lines.order_by().annotate(
-        noted=Subquery(
-            on_notes.values("credit_line").annotate(total=Sum("amount_eur")).values("total"),
-            output_field=MONEY,
-        ),
-        noted_consumption=Subquery(
-            on_notes.order_by("-pk").values("consumption_eur")[:1], output_field=MONEY
-        ),
+    result = list(
+        lines.order_by().annotate(
+            noted=Subquery(
+                on_notes.values("credit_line").annotate(total=Sum("amount_eur")).values("total"),
+                output_field=MONEY,
+            ),
+            noted_consumption=Subquery(
+                on_notes.order_by("-pk").values("consumption_eur")[:1], output_field=MONEY
+            ),
+        )
     )
+    for line in result:  # SQLite hands sums back as whole numbers or floats
+        if line.noted is not None:
+            line.noted = Decimal(line.noted).quantize(CENT)
+            line.noted_consumption = Decimal(line.noted_consumption).quantize(CENT)
+    return result
 
 
 def partner_status_code(status: str) -> str:
@@ -166,8 +173,10 @@ def credits_compute(*, season: Season) -> ComputeSummary:
         new_customer_claims, workload_claims = selectors.rule_claims(claims, exclusions)
         existing = {
             (line.partner_id, line.customer_tenant_id, line.kind, line.service_group): line
-            for line in noted_lines(CreditLine.objects.filter(season=season)).annotate(
-                partner_status=F("partner__status")
+            for line in noted_lines(
+                CreditLine.objects.filter(season=season).annotate(
+                    partner_status=F("partner__status")
+                )
             )
         }
         result = rules.credits_for(

@@ -45,10 +45,10 @@ def partner_disqualify(
         Partner.objects.select_for_update().get(pk=partner.pk)
         season = Season.objects.select_for_update(no_key=True).get(pk=partner.season_id)
         partner = points.partner_disqualify(partner=partner, reviewer=reviewer, reason=reason)
-        lines = list(
-            noted_lines(
-                CreditLine.objects.filter(season=season, partner=partner)
-            ).select_for_update(of=("self",))
+        lines = noted_lines(
+            CreditLine.objects.filter(season=season, partner=partner).select_for_update(
+                of=("self",)
+            )
         )
         issued = sum((line.noted for line in lines if line.noted is not None), Decimal("0.00"))
         if reclaim_eur is not None:

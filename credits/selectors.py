@@ -387,11 +387,11 @@ def partner_money(partner) -> PartnerMoney:
     unissued = CreditLine.objects.filter(partner=partner, note_lines__isnull=True).aggregate(
         n=Count("pk"), s=Sum("credit_eur")
     )
-    return PartnerMoney(
-        issued=issued["s"] or Decimal("0.00"),
+    return PartnerMoney(  # (cents: SQLite hands sums back as whole numbers or floats)
+        issued=round_cents(Decimal(issued["s"] or 0)),
         notes=list(CreditNote.objects.filter(partner=partner).order_by("sequence")),
         unissued_lines=unissued["n"],
-        unissued=unissued["s"] or Decimal("0.00"),
+        unissued=round_cents(Decimal(unissued["s"] or 0)),
     )
 
 
