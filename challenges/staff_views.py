@@ -18,6 +18,7 @@ from league.decorators import staff_required
 from league.errors import DomainError
 from league.formatting import number
 from league.models import Season
+from league.templatetags.portal import eur
 from partners.models import Partner
 
 from . import services, staff_selectors
@@ -294,12 +295,22 @@ def contradicted(request):
 
 @staff_required
 def partner_disqualify(request, pk):
+    # The step revokes points and settles money (credits sits above challenges: its service
+    # calls the points service, not the other way round).
+    from credits import disqualification
+    from credits.selectors import partner_money
+
     partner = get_object_or_404(Partner.objects.select_related("season", "league"), pk=pk)
-    form = DisqualifyForm(request.POST or None)
+    money = partner_money(partner)
+    form = DisqualifyForm(request.POST or None, issued=money.issued)
     if request.method == "POST" and form.is_valid():
+        reclaim = form.cleaned_data["reclaim_eur"] if form.cleaned_data["reclaim"] else None
         try:
-            services.partner_disqualify(
-                partner=partner, reviewer=request.user, reason=form.cleaned_data["reason"]
+            notes = disqualification.partner_disqualify(
+                partner=partner,
+                reviewer=request.user,
+                reason=form.cleaned_data["reason"],
+                reclaim_eur=reclaim,
             )
         except DomainError as exc:
             messages.error(request, str(exc))
@@ -309,11 +320,29 @@ def partner_disqualify(request, pk):
             _("%(company)s is disqualified; all its points are revoked.")
             % {"company": partner.name},
         )
+        if notes:
+            messages.success(
+                request,
+                ngettext(
+                    "%(amount)s reclaimed with the correction note %(numbers)s.",
+                    "%(amount)s reclaimed with the correction notes %(numbers)s.",
+                    len(notes),
+                )
+                % {
+                    "amount": eur(-sum(note.total_eur for note in notes)),
+                    "numbers": ", ".join(note.number for note in notes),
+                },
+            )
         return redirect("partners:staff-registration-detail", pk=partner.pk)
     return render(
         request,
         "challenges/staff/partner_disqualify.html",
-        {"partner": partner, "form": form, "summary": staff_selectors.partner_summary(partner)},
+        {
+            "partner": partner,
+            "form": form,
+            "summary": staff_selectors.partner_summary(partner),
+            "money": money,
+        },
     )
 
 

@@ -7,6 +7,6 @@ class CreditsConfig(AppConfig):
     verbose_name = _("Consumption credits")
 
     def ready(self):
-        # Connects the guards that refuse changes to issued credit notes, in every process
-        # (web, worker, shell), not only where the URLs happen to be loaded.
-        from . import notes  # noqa: F401
+        # Connects the guards that refuse changes to issued credit notes and the recompute after
+        # an exclusion, in every process (web, worker, shell), not only where the URLs are loaded.
+        from . import notes, signals  # noqa: F401

@@ -17,6 +17,9 @@ Interpretations (written down because the spec leaves room):
   that had something to give); a later line whose amount was 0 anyway is not reduced and keeps its
   status. `provisional` wins over `capped`, and provisional lines use up the cap like final ones
   (with the amount known so far), so a line can never be promised more than the cap leaves.
+- Money that is already paid on issued credit notes and no longer served (a line kept at its
+  noted amount, SPEC 2: issued notes never change by themselves) comes off the partner cap
+  first (`reserved`), so a partner never gets more than the cap in total.
 """
 
 from collections.abc import Iterable
@@ -80,14 +83,17 @@ def apply_line_cap(consumption: Decimal, line_cap: Decimal) -> Decimal:
     return max(ZERO, min(round_cents(consumption), round_cents(line_cap)))
 
 
-def apply_caps(candidates: Iterable[Candidate], partner_cap: Decimal) -> list[CappedLine]:
-    """The lines of one partner and one kind, each under its own cap and all under the partner cap.
+def apply_caps(
+    candidates: Iterable[Candidate], partner_cap: Decimal, reserved: Decimal = ZERO
+) -> list[CappedLine]:
+    """The lines of one partner and one kind, each under its own cap and all under the partner cap,
+    of which `reserved` is already used up by lines kept outside the serving.
 
     Returns the lines in serving order (`order_key`); the result does not depend on the order of
     `candidates`.
     """
     partner_cap = round_cents(max(ZERO, partner_cap))
-    left = partner_cap
+    left = max(ZERO, partner_cap - round_cents(max(ZERO, reserved)))
     result = []
     for candidate in sorted(candidates, key=order_key):
         consumption = round_cents(candidate.consumption)

@@ -38,15 +38,23 @@ Interpretations chosen where the spec leaves room (the German terms decide where
 - **Excluded end customers** (staff exclusions, terms 1) earn no credit.
 - Two claims that would give the same line (same partner, customer, kind and group) give one line,
   from the claim with the lowest ID.
+- **Issued money stays** (SPEC 2). A line on issued credit notes comes in as a `Pin`: what the
+  notes cover and the consumption the last note was based on. While the line is eligible, complete
+  and its consumption is still that one, it keeps the noted amount whatever else changed (an
+  approval, an exclusion or a withdrawal elsewhere, cap room freed or taken): it is not served
+  again, and its amount comes off the partner cap first. Only a change of its own consumption (a
+  corrected or newly billed month) serves it again, which may give a correction. A pinned line
+  that is no longer eligible has no line here; its noted amount still comes off the cap (the
+  computation keeps it at that amount).
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from .caps import ZERO, Candidate, apply_caps, round_cents
+from .caps import CAPPED, FINAL, ZERO, Candidate, apply_caps, apply_line_cap, round_cents
 
 NEW_CUSTOMER = "new_customer"
 WORKLOAD = "workload"
@@ -439,10 +447,20 @@ class Line:
     partner_capped: bool
     partner_cap_left_before: Decimal
     existing: dict | None = field(default=None, hash=False)  # the existing-customer test
+    pinned: bool = False  # kept at the amount of its issued credit notes
 
     @property
     def key(self) -> tuple:
         return (self.partner_id, self.tenant_id, self.kind, self.service_group)
+
+
+@dataclass(frozen=True)
+class Pin:
+    """A line on issued credit notes: the sum they cover, and the line's consumption (rounded)
+    when the last of them was issued."""
+
+    credit: Decimal
+    consumption: Decimal
 
 
 @dataclass(frozen=True)
@@ -466,8 +484,10 @@ def credits_for(
     billed_months: Iterable[date],
     new_customer_claims: Iterable[NewCustomerClaim] = (),
     workload_claims: Iterable[WorkloadClaim] = (),
+    pins: Mapping[tuple, Pin] | None = None,
 ) -> CreditResult:
-    """Every claim's verdict and every eligible claim's credit line, after all caps."""
+    """Every claim's verdict and every eligible claim's credit line, after all caps; lines on
+    issued notes (`pins`, by line key) keep their noted amount until their consumption changes."""
     index = UsageIndex(facts)
     billed = frozenset(billed_months)
     verdicts: list[Verdict] = []
@@ -515,6 +535,18 @@ def credits_for(
                 rates.workload_cap,
             )
 
+    lines: list[Line] = []
+    reserved: dict[tuple, Decimal] = defaultdict(lambda: ZERO)  # (partner, kind) → kept money
+    for key, pin in (pins or {}).items():
+        if key in pending:
+            verdict, amounts, line_cap = pending[key]
+            consumption = round_cents(sum((a for _m, a in amounts), ZERO))
+            if consumption != pin.consumption or not all(m in billed for m, _a in amounts):
+                continue  # its own billing changed: served again below
+            del pending[key]
+            lines.append(_pinned_line(verdict, amounts, line_cap, consumption, pin, rates))
+        reserved[(key[0], key[2])] += pin.credit
+
     by_cap: dict[tuple, list[Candidate]] = defaultdict(list)
     for key, (verdict, amounts, line_cap) in pending.items():
         by_cap[(key[0], key[2])].append(
@@ -530,12 +562,9 @@ def credits_for(
             )
         )
 
-    lines = []
-    for (_partner_id, kind), candidates in sorted(by_cap.items()):
-        partner_cap = (
-            rates.new_customer_partner_cap if kind == NEW_CUSTOMER else rates.workload_partner_cap
-        )
-        for capped in apply_caps(candidates, partner_cap):
+    for (partner_id, kind), candidates in sorted(by_cap.items()):
+        partner_cap = _partner_cap(kind, rates)
+        for capped in apply_caps(candidates, partner_cap, reserved[(partner_id, kind)]):
             verdict, amounts, line_cap = pending[capped.key]
             lines.append(
                 Line(
@@ -561,3 +590,38 @@ def credits_for(
                 )
             )
     return CreditResult(lines=tuple(lines), verdicts=tuple(verdicts))
+
+
+def _partner_cap(kind: str, rates: Rates) -> Decimal:
+    return rates.new_customer_partner_cap if kind == NEW_CUSTOMER else rates.workload_partner_cap
+
+
+def _pinned_line(
+    verdict: Verdict, amounts: tuple, line_cap: Decimal, consumption: Decimal, pin: Pin, rates
+) -> Line:
+    """A line kept at its noted amount: `capped` when that is less than its own cap allows (the
+    partner cap reduced it when it was issued), else `final`."""
+    allowed = apply_line_cap(consumption, line_cap)
+    reduced = pin.credit < allowed
+    return Line(
+        partner_id=verdict.partner_id,
+        tenant_id=verdict.tenant_id,
+        kind=verdict.kind,
+        service_group=verdict.service_group,
+        claim_id=verdict.claim_id,
+        booking_month=verdict.booking_month,
+        first_usage=verdict.first_usage,
+        free_months=verdict.free_months,
+        month_amounts=amounts,
+        unbilled_months=(),
+        consumption=consumption,
+        credit=pin.credit,
+        status=CAPPED if reduced else FINAL,
+        line_cap=round_cents(line_cap),
+        line_capped=consumption > round_cents(line_cap),
+        partner_cap=round_cents(max(ZERO, _partner_cap(verdict.kind, rates))),
+        partner_capped=reduced,
+        partner_cap_left_before=pin.credit,
+        existing=verdict.details.get("existing"),
+        pinned=True,
+    )

@@ -294,10 +294,17 @@ class CreditNoteLine(models.Model):
     note = models.ForeignKey(CreditNote, on_delete=models.PROTECT, related_name="lines")
     credit_line = models.ForeignKey(CreditLine, on_delete=models.PROTECT, related_name="note_lines")
     amount_eur = models.DecimalField(max_digits=14, decimal_places=2)
+    # The credit line's consumption when this position was issued: while it stays the same, a
+    # recompute keeps the line at its noted amount (issued money never changes by itself).
+    consumption_eur = models.DecimalField(max_digits=14, decimal_places=2)
     description = models.CharField(max_length=300)
 
     class Meta:
         ordering = ["note", "pk"]
+        indexes = [
+            # A credit line's last position (its noted consumption) without scanning all positions.
+            models.Index(fields=["credit_line", "id"], name="note_line_last_idx"),
+        ]
 
     def __str__(self):
         return f"{self.note} {self.amount_eur}"

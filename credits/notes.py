@@ -12,6 +12,12 @@ Which lines a note covers
     `corrects` is the last note that covered those lines. Issued notes are never changed; a
     later change of a line produces another correction.
 
+    A noted line changes only with its own billing (a corrected or newly billed month) or by an
+    explicit reclaim at a disqualification (`credits.computation`, `credits.disqualification`),
+    so those are the only corrections. As a last guard, a line never on a note is not issued while
+    its partner is neither approved nor withdrawn, or its end customer is excluded, even before a
+    recompute has removed it.
+
 Numbers
     Gap-free per season, `GS-<year of the season's end>-<sequence:05d>`. The next sequence is
     taken under a lock on the season row inside the issuing transaction, so concurrent runs (and
@@ -33,7 +39,7 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import DecimalField, F, Max, OuterRef, Subquery, Sum, Value
+from django.db.models import DecimalField, Exists, F, Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.db.models.signals import pre_delete, pre_save
 from django.dispatch import receiver
@@ -46,6 +52,7 @@ from league.money import CENT, format_eur
 from partners.models import Partner
 
 from .models import CreditLine, CreditNote, CreditNoteLine
+from .selectors import excluded_reason, exclusion_reasons
 
 logger = logging.getLogger(__name__)
 # WeasyPrint logs every layout step at INFO; a worker's log should show the notes, not the steps.
@@ -78,18 +85,11 @@ MONTHS_DE = (
     "November",
     "Dezember",
 )
-# Why a line that was on a note is now 0 (codes of credits.eligibility).
-WITHDRAWN_REASONS = {
-    "excluded": "Endkunde von der Aktion ausgeschlossen",
-    "no_claim": "keine genehmigte Meldung",
-    "no_usage": "kein Verbrauch",
-    "not_new": "kein neuer Endkunde",
-    "booked_before_season": "Buchung vor der Aktionslaufzeit",
-    "booked_after_season": "Buchung nach der Aktionslaufzeit",
-    "consumed_before": "Service Group bereits vor der Aktion genutzt",
-    "not_existing": "kein Bestandskunde (Vormonatsverbrauch unter der Schwelle)",
-    "no_rate": "Wechselkurs fehlt",
-}
+# The partners whose lines never on a note may be issued (a withdrawn partner's settled lines
+# were final before the withdrawal: SPEC 2).
+ISSUING_STATUSES = (Partner.Status.APPROVED, Partner.Status.WITHDRAWN)
+RECLAIMED = "nachträglich aberkannt und zurückgefordert"
+REASON_MAX = 120
 DESCRIPTION_MAX = CreditNoteLine._meta.get_field("description").max_length
 PART_SEPARATOR = " · "
 MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -142,10 +142,10 @@ def rule_parts(
         months = ", ".join(month_de(_month_of(m)) for m in line.free_months)
         parts.append(f"{free_label} {months}")
     explanation = line.explanation if isinstance(line.explanation, dict) else {}
-    withdrawn = explanation.get("withdrawn")
-    if withdrawn:
-        code = withdrawn.get("code", "") if isinstance(withdrawn, dict) else ""
-        parts.append(f"nicht mehr anspruchsberechtigt: {WITHDRAWN_REASONS.get(code, code or '–')}")
+    reclaimed = explanation.get("reclaimed")
+    if isinstance(reclaimed, dict):
+        reason = _shorten(" ".join(str(reclaimed.get("reason", "")).split()), REASON_MAX)
+        parts.append(f"{RECLAIMED} (Disqualifikation): {reason}" if reason else RECLAIMED)
         return parts
     parts.append(f"Verbrauch {format_eur(line.consumption_eur)}")
     # The computation records which caps bound; lines built without it fall back to the figures.
@@ -208,6 +208,7 @@ class OpenLine:
 def _noted_subquery():
     return Subquery(
         CreditNoteLine.objects.filter(credit_line=OuterRef("pk"))
+        .order_by()  # no joins for the default ordering in a per-line subquery
         .values("credit_line")
         .annotate(total=Sum("amount_eur"))
         .values("total")
@@ -218,8 +219,12 @@ def open_lines(*, season: Season, partner: Partner | None = None, lock=False) ->
     """Settled lines whose credit differs from what their notes say, in issuing order."""
     lines = (
         CreditLine.objects.filter(season=season, status__in=SETTLED)
-        .annotate(noted=Coalesce(_noted_subquery(), Value(Decimal("0")), output_field=MONEY))
+        .annotate(
+            noted=Coalesce(_noted_subquery(), Value(Decimal("0")), output_field=MONEY),
+            on_note=Exists(CreditNoteLine.objects.filter(credit_line=OuterRef("pk"))),
+        )
         .exclude(credit_eur=F("noted"))
+        .filter(Q(on_note=True) | Q(partner__status__in=ISSUING_STATUSES))
         .order_by(*LINE_ORDER)
     )
     if partner is not None:
@@ -239,9 +244,13 @@ def open_lines(*, season: Season, partner: Partner | None = None, lock=False) ->
     }
     result = []
     customers = _customers_of(lines)
+    exclusions = exclusion_reasons(season)
     for line in lines:
         line.customer = customers.get(line.customer_id)
         row = history.get(line.pk)
+        domain = line.customer.domain if line.customer else ""
+        if row is None and excluded_reason(line.customer_tenant_id, domain, exclusions):
+            continue  # excluded since the last computation: never issued
         item = OpenLine(
             line=line,
             noted=(row["total"] if row else Decimal("0")).quantize(CENT),
@@ -340,6 +349,7 @@ def credit_notes_issue(
                     note=note,
                     credit_line=item.line,
                     amount_eur=item.difference,
+                    consumption_eur=item.line.consumption_eur,
                     description=line_description(
                         item.line, season, noted=item.noted, corrects=corrected.get(note_id)
                     ),

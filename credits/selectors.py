@@ -17,7 +17,14 @@ from partners.models import CustomerExclusion, EndCustomer, Partner
 
 from . import eligibility as rules
 from .caps import round_cents
-from .models import BilledMonth, CreditLine, CreditNote, ServiceGroupMapping, UsageRow
+from .models import (
+    BilledMonth,
+    CreditLine,
+    CreditNote,
+    CreditNoteLine,
+    ServiceGroupMapping,
+    UsageRow,
+)
 
 # Challenge code → service group of a workload credit (SPEC section 5; `svc_avd` earns no credit).
 WORKLOAD_CODES = {
@@ -388,6 +395,29 @@ def partner_credit_notes(partner):
     return CreditNote.objects.filter(partner=partner).order_by("-issued_at", "-sequence")
 
 
+@dataclass(frozen=True)
+class PartnerMoney:
+    """What a disqualification does to a partner's money (shown before it happens)."""
+
+    issued: Decimal  # net on its issued credit notes: what a reclaim takes back
+    notes: list  # its credit notes, in number order
+    unissued_lines: int  # credit lines never on a note: removed
+    unissued: Decimal
+
+
+def partner_money(partner) -> PartnerMoney:
+    issued = CreditNoteLine.objects.filter(note__partner=partner).aggregate(s=Sum("amount_eur"))
+    unissued = CreditLine.objects.filter(partner=partner, note_lines__isnull=True).aggregate(
+        n=Count("pk"), s=Sum("credit_eur")
+    )
+    return PartnerMoney(  # (cents: SQLite hands sums back as whole numbers or floats)
+        issued=round_cents(Decimal(issued["s"] or 0)),
+        notes=list(CreditNote.objects.filter(partner=partner).order_by("sequence")),
+        unissued_lines=unissued["n"],
+        unissued=round_cents(Decimal(unissued["s"] or 0)),
+    )
+
+
 def billed_month_list(season):
     return BilledMonth.objects.filter(season=season).order_by("month")
 
@@ -463,6 +493,11 @@ def verdict_text(code: str, kind: str, group: str, details: dict) -> str:
                 "prev": existing.get("previous_month", "")
             }
         return text
+    if code.startswith("partner_"):
+        status = code.removeprefix("partner_")
+        return _("the partner's status is now “%(status)s”") % {
+            "status": dict(Partner.Status.choices).get(status, status)
+        }
     if code == rules.NO_RATE:
         return _(
             "existing-customer test for %(month)s impossible: %(prev)s has rows without a USD "
@@ -483,17 +518,31 @@ def _day(iso: str) -> str:
 def line_explanation(line: CreditLine) -> list[str]:
     """The stored explanation of a credit line, as sentences."""
     e = line.explanation or {}
-    if e.get("withdrawn"):
-        w = e["withdrawn"]
-        return [
-            _("No longer eligible (on a credit note, so kept at 0): %(reason)s")
+    parts = []
+    if e.get("reclaimed"):
+        parts.append(
+            _("Reclaimed when the partner was disqualified (%(amount)s): %(reason)s")
+            % {
+                "amount": _eur(e["reclaimed"].get("previous_credit", 0)),
+                "reason": e["reclaimed"].get("reason", ""),
+            }
+        )
+    if e.get("kept"):
+        kept = e["kept"]
+        parts.append(
+            _(
+                "No longer eligible: %(reason)s. Kept at %(amount)s, the amount on its credit "
+                "notes (issued notes never change by themselves)."
+            )
             % {
                 "reason": verdict_text(
-                    w.get("code", ""), line.kind, line.service_group, w.get("details", {})
-                )
+                    kept.get("code", ""), line.kind, line.service_group, kept.get("details", {})
+                ),
+                "amount": _eur(kept.get("noted", 0)),
             }
-        ]
-    parts = []
+        )
+    if "free_months" not in e:
+        return parts
     if line.kind == CreditLine.Kind.NEW_CUSTOMER:
         parts.append(
             _("Subscription first used on %(date)s: booking month %(month)s.")

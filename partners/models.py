@@ -108,6 +108,16 @@ class Partner(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(_("reason"), blank=True)
+    # Terms 3.1: a withdrawal (in the portal, or by letter recorded by staff); see partner_withdraw.
+    withdrawn_at = models.DateTimeField(_("withdrawal"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("withdrawal recorded by"),
+    )
 
     objects = PartnerQuerySet.as_manager()
 
@@ -128,6 +138,11 @@ class Partner(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="approved") | Q(pseudonym_number__isnull=False),
                 name="approved_partner_has_pseudonym",
+            ),
+            # Whatever path sets the status (service, admin), the moment of a withdrawal is known.
+            models.CheckConstraint(
+                condition=~Q(status="withdrawn") | Q(withdrawn_at__isnull=False),
+                name="withdrawn_partner_has_date",
             ),
         ]
 

@@ -146,6 +146,33 @@ def partner_reject(*, partner: Partner, reviewer: User, reason: str) -> Partner:
     return partner
 
 
+def partner_withdraw(*, partner: Partner, actor: User | None) -> Partner:
+    """Terms 3.1: the company withdraws (in the portal, or by letter that staff record).
+
+    The one place that sets the status to withdrawn: it records when and who. The partner leaves
+    the table and can submit nothing more; its money is decided by the status (SPEC 2, see
+    `credits.computation`): issued notes stay, lines final at this moment are still issued, and no
+    new lines come. The season row is locked after the partner's (the order of every lock pair
+    on them), so a credit computation running now finishes first and "final before the withdrawal"
+    means exactly the lines computed before it.
+    """
+    with transaction.atomic():
+        partner = Partner.objects.select_for_update().get(pk=partner.pk)
+        Season.objects.select_for_update(no_key=True).get(pk=partner.season_id)
+        if partner.status == Partner.Status.WITHDRAWN:
+            raise DomainError(_("This company has already withdrawn from the league."))
+        if partner.status not in (Partner.Status.APPROVED, Partner.Status.PENDING):
+            raise DomainError(
+                _("A company that is %(status)s cannot withdraw.")
+                % {"status": partner.get_status_display()}
+            )
+        partner.status = Partner.Status.WITHDRAWN
+        partner.withdrawn_at = timezone.now()
+        partner.withdrawn_by = actor
+        partner.save(update_fields=["status", "withdrawn_at", "withdrawn_by"])
+    return partner
+
+
 def _notify_members(partner: Partner, template: str) -> None:
     url = settings.PORTAL_URL + reverse("partners:home")
     for membership in partner.memberships.select_related("user"):

@@ -78,6 +78,9 @@ class PartnerFactory(factory.django.DjangoModelFactory):
     contact_name = "Erika Mustermann"
     contact_email = factory.Sequence(lambda n: f"contact{n}@example.com")
     pseudonym_number = factory.Sequence(lambda n: 500 + n)
+    withdrawn_at = factory.LazyAttribute(
+        lambda o: timezone.now() if o.status == Partner.Status.WITHDRAWN else None
+    )
     employer_approval_at = factory.LazyFunction(timezone.now)
     terms_accepted_at = factory.LazyFunction(timezone.now)
     privacy_accepted_at = factory.LazyFunction(timezone.now)

@@ -246,3 +246,43 @@ def test_the_partner_cap_serves_in_order_and_the_crossing_line_gets_the_remainde
             assert line.partner_capped
         if line.partner_capped:
             assert line.status in (caps.CAPPED, caps.PROVISIONAL)
+
+
+@settings(max_examples=150, deadline=None)
+@given(s=scenario(), choice=st.randoms(use_true_random=False), extra=new_claims)
+def test_issued_lines_keep_their_amount_whatever_the_claims_do(s, choice, extra):
+    """SPEC 2: with the billing unchanged, claims revoked, excluded or approved later never move
+    a line on an issued note; the money kept still counts against the partner caps."""
+    first = compute(s)
+    pins = {
+        line.key: rules.Pin(line.credit, line.consumption)
+        for line in first.lines
+        if line.status != caps.PROVISIONAL
+    }
+    new = [c for c in s["new"] if choice.random() < 0.5] + extra
+    workloads = [c for c in s["workloads"] if choice.random() < 0.5]
+    second = rules.credits_for(
+        period=PERIOD,
+        rates=s["rates"],
+        facts=rules.facts_from_rows(s["rows"]),
+        billed_months=s["billed"],
+        new_customer_claims=new,
+        workload_claims=workloads,
+        pins=pins,
+    )
+
+    lines = {line.key: line for line in second.lines}
+    totals = defaultdict(Decimal)
+    for key, pin in pins.items():
+        line = lines.get(key)
+        if line is None:
+            totals[(key[0], key[2])] += pin.credit  # no longer eligible: kept at its amount
+        elif line.consumption == pin.consumption:
+            assert (line.credit, line.pinned) == (pin.credit, True)
+    for line in second.lines:
+        assert line.credit >= 0
+        totals[(line.partner_id, line.kind)] += line.credit
+    r = s["rates"]
+    for (_partner, kind), total in totals.items():
+        cap = r.new_customer_partner_cap if kind == rules.NEW_CUSTOMER else r.workload_partner_cap
+        assert total <= cap

@@ -453,7 +453,7 @@ def test_running_twice_changes_nothing(season, alpha):
     assert snapshot(season) == before
 
 
-def test_a_line_no_longer_eligible_is_deleted_or_kept_at_zero_when_on_a_note(
+def test_a_line_no_longer_eligible_is_deleted_or_kept_at_its_noted_amount_when_on_a_note(
     season, alpha, staff_user
 ):
     from credits.notes import credit_notes_issue
@@ -473,12 +473,14 @@ def test_a_line_no_longer_eligible_is_deleted_or_kept_at_zero_when_on_a_note(
     Claim.objects.filter(pk__in=[c.pk for c in claims.values()]).update(status="revoked")
     summary = credits_compute(season=season)
 
-    assert (summary.deleted, summary.zeroed) == (1, 1)
+    assert (summary.deleted, summary.kept) == (1, 1)
     assert not CreditLine.objects.filter(customer_tenant_id=free).exists()
     kept = line(alpha, noted)
-    assert (kept.credit_eur, kept.status) == (D("0.00"), "final")
-    assert kept.explanation["withdrawn"]["previous_credit"] == "300.00"
+    assert (kept.credit_eur, kept.status) == (D("300.00"), "final")
+    assert kept.explanation["kept"] == {"code": "no_claim", "details": {}, "noted": "300.00"}
+    assert kept.explanation["free_months"][0]["eur"] == "300.00"  # the facts it was issued on
     assert not credits_compute(season=season).changed
+    assert credit_notes_issue(season=season, issued_by=staff_user) == []
     assert CreditNote.objects.count() == 1
 
 

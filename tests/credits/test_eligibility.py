@@ -281,6 +281,21 @@ def test_reaching_the_cap_exactly_is_not_capped_and_zero_lines_are_not_reduced()
     ]
 
 
+def test_money_kept_outside_the_serving_comes_off_the_partner_cap_first():
+    lines = caps.apply_caps(
+        [candidate("a", "8000"), candidate("b", "9000", month=11)], D(30000), reserved=D(15000)
+    )
+    assert [(ln.credit, ln.status) for ln in lines] == [
+        (D("8000.00"), caps.FINAL),
+        (D("7000.00"), caps.CAPPED),
+    ]
+    assert lines[1].partner_cap == D("30000.00")
+    assert lines[1].partner_cap_left_before == D("7000.00")
+    # More kept than the cap: nothing left, never a negative credit.
+    over = caps.apply_caps([candidate("a", "8000")], D(100), reserved=D(250))
+    assert [(ln.credit, ln.status) for ln in over] == [(D("0.00"), caps.CAPPED)]
+
+
 def test_provisional_wins_over_capped_and_uses_the_cap():
     lines = caps.apply_caps(
         [candidate("a", "80", complete=False), candidate("b", "80", month=11)], D(100)
@@ -295,3 +310,108 @@ def test_rounding_is_half_up_once():
     assert caps.round_cents(D("0.005")) == D("0.01")
     assert caps.round_cents(D("-0.005")) == D("-0.01")
     assert caps.round_cents(D("2.00499999")) == D("2.00")
+
+
+# --- Lines on issued credit notes (SPEC 2: issued money never changes by itself) ----------------
+
+
+def three_customers_and_a_late_claim():
+    """Customers t-a, t-b, t-c booked October to December with 10,000 € each in their free
+    month: exactly the partner cap of 30,000 €; t-0 booked in September, claimed later."""
+    rows, claims = [], []
+    for tenant, month in (("t-0", 9), ("t-a", 10), ("t-b", 11), ("t-c", 12)):
+        ent = tenant + "-sub"
+        rows += [
+            row(date(2024, month, 2), "1", tenant=tenant, ent=ent),
+            row(rules.add_months(date(2024, month, 1), 1), "10000", tenant=tenant, ent=ent),
+        ]
+        claims.append(new_claim(claim_id=len(claims) + 1, tenant_id=tenant, entitlement_id=ent))
+    return rows, claims
+
+
+def pins_of(result):
+    return {line.key: rules.Pin(line.credit, line.consumption) for line in result.lines}
+
+
+def test_a_line_on_a_note_keeps_its_amount_when_an_earlier_line_is_approved_later():
+    rows, claims = three_customers_and_a_late_claim()
+    issued = run(rows, claims[1:])  # t-0's claim is not approved yet
+    assert [line.credit for line in issued.lines] == [D("10000.00")] * 3
+
+    later = rules.credits_for(
+        period=PERIOD,
+        rates=RATES,
+        facts=rules.facts_from_rows(rows),
+        billed_months=ALL_MONTHS,
+        new_customer_claims=claims,
+        pins=pins_of(issued),
+    )
+
+    got = {line.tenant_id: (line.credit, line.status, line.pinned) for line in later.lines}
+    # Served first by booking month, t-0 would take 10,000 € from t-c; the issued lines keep
+    # theirs and t-0 gets what the cap has left: nothing.
+    assert got == {
+        "t-0": (D("0.00"), caps.CAPPED, False),
+        "t-a": (D("10000.00"), caps.FINAL, True),
+        "t-b": (D("10000.00"), caps.FINAL, True),
+        "t-c": (D("10000.00"), caps.FINAL, True),
+    }
+
+
+def test_money_of_a_noted_line_no_longer_eligible_still_uses_the_partner_cap():
+    rows, claims = three_customers_and_a_late_claim()
+    issued = run(rows, claims[1:])
+    revoked_b = [c for c in claims if c.tenant_id != "t-b"]  # t-b's claim revoked: kept outside
+
+    later = rules.credits_for(
+        period=PERIOD,
+        rates=RATES,
+        facts=rules.facts_from_rows(rows),
+        billed_months=ALL_MONTHS,
+        new_customer_claims=revoked_b,
+        pins=pins_of(issued),
+    )
+
+    got = {line.tenant_id: line.credit for line in later.lines}
+    assert got == {"t-0": D("0.00"), "t-a": D("10000.00"), "t-c": D("10000.00")}
+
+
+def test_a_changed_consumption_serves_a_noted_line_again():
+    rows, claims = three_customers_and_a_late_claim()
+    issued = run(rows, claims[1:])
+    corrected = [r for r in rows if not (r.tenant_id == "t-b" and r.eur == D("10000"))]
+    corrected.append(row(date(2024, 12, 1), "7500.25", tenant="t-b", ent="t-b-sub"))
+
+    later = rules.credits_for(
+        period=PERIOD,
+        rates=RATES,
+        facts=rules.facts_from_rows(corrected),
+        billed_months=ALL_MONTHS,
+        new_customer_claims=claims[1:],
+        pins=pins_of(issued),
+    )
+
+    got = {line.tenant_id: (line.credit, line.pinned) for line in later.lines}
+    assert got == {
+        "t-a": (D("10000.00"), True),
+        "t-b": (D("7500.25"), False),  # its own month was corrected: a correction follows
+        "t-c": (D("10000.00"), True),
+    }
+
+
+def test_a_noted_line_reduced_by_the_partner_cap_stays_capped_at_its_amount():
+    rows = [
+        row(date(2024, 10, 2), "1", tenant="t-a", ent="a"),
+        row(date(2024, 11, 2), "800", tenant="t-a", ent="a"),
+    ]
+    claim = new_claim(tenant_id="t-a", entitlement_id="a")
+    pinned = rules.credits_for(
+        period=PERIOD,
+        rates=RATES,
+        facts=rules.facts_from_rows(rows),
+        billed_months=ALL_MONTHS,
+        new_customer_claims=[claim],
+        pins={(1, "t-a", rules.NEW_CUSTOMER, ""): rules.Pin(D("300.00"), D("800.00"))},
+    )
+    (line,) = pinned.lines
+    assert (line.credit, line.status, line.partner_capped) == (D("300.00"), caps.CAPPED, True)

@@ -217,13 +217,14 @@ def test_a_changed_final_line_gets_a_correction_note_for_the_difference(
     assert original.total_eur == Decimal("180.00")
     assert list(original.lines.values_list("credit_line", "amount_eur", "description")) == snapshot
 
-    # A second change corrects the last note that covered the line; the sum follows the line.
-    change_credit(down, "0.00", explanation={"withdrawn": {"code": "excluded"}})
+    # A second change (here a reclaim) corrects the last note that covered the line; the sum
+    # follows the line.
+    change_credit(down, "0.00", explanation={"reclaimed": {"reason": "Erfundene Endkunden"}})
     (again,) = credit_notes_issue(season=season, issued_by=staff_user)
     assert again.corrects == correction
     assert again.total_eur == Decimal("-79.99")
-    assert "nicht mehr anspruchsberechtigt: Endkunde von der Aktion ausgeschlossen" in (
-        again.lines.get().description
+    assert again.lines.get().description.endswith(
+        "nachträglich aberkannt und zurückgefordert (Disqualifikation): Erfundene Endkunden"
     )
     assert down.note_lines.aggregate(s=Sum("amount_eur"))["s"] == Decimal("0.00")
     assert credit_notes_issue(season=season, issued_by=staff_user) == []
