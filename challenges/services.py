@@ -278,7 +278,7 @@ def claim_submit(
     with transaction.atomic():
         # Checked again under the lock: a disqualification may have committed since the check
         # above (or the caller's partner object is stale), and it must not get new claims.
-        locked = Partner.objects.select_for_update().get(pk=partner.pk)
+        locked = Partner.objects.lock(partner.pk)
         if locked.status != Partner.Status.APPROVED:
             raise DomainError(_("Only approved participants can submit claims."))
         key = rules.count_key(rule, customer.pk)
@@ -326,7 +326,7 @@ def claim_submit(
 
 
 def _lock_claim(claim: Claim) -> tuple[Claim, Partner]:
-    partner = Partner.objects.select_for_update().get(pk=claim.partner_id)
+    partner = Partner.objects.lock(claim.partner_id)
     claim = (
         # Lock the claim row only: PostgreSQL refuses FOR UPDATE on the nullable (outer-joined)
         # customer side.
@@ -518,7 +518,7 @@ def partner_disqualify(*, partner: Partner, reviewer: User, reason: str) -> Part
     if not reason.strip():
         raise DomainError(_("Please give a reason for the disqualification."))
     with transaction.atomic():
-        partner = Partner.objects.select_for_update().get(pk=partner.pk)
+        partner = Partner.objects.lock(partner.pk)
         if partner.status == Partner.Status.DISQUALIFIED:
             raise DomainError(_("This partner is already disqualified."))
         for claim in (
@@ -559,7 +559,7 @@ def academy_seat_book(
     if academy.season_id != partner.season_id:
         raise DomainError(_("This academy date belongs to another season."))
     with transaction.atomic():
-        Partner.objects.select_for_update().get(pk=partner.pk)
+        Partner.objects.lock(partner.pk)
         taken = AcademySeat.objects.filter(partner=partner, academy__season_id=partner.season_id)
         if taken.count() >= partner.season.academy_seats:
             raise DomainError(
@@ -621,7 +621,7 @@ def _academy_grant_locked(
 def academy_attendance_record(*, seat: AcademySeat, attended: bool, reviewer: User) -> AcademySeat:
     """Staff record attendance; the first attendance of a partner grants `academy` once."""
     with transaction.atomic():
-        partner = Partner.objects.select_for_update().get(pk=seat.partner_id)
+        partner = Partner.objects.lock(seat.partner_id)
         seat = AcademySeat.objects.select_for_update().select_related("academy").get(pk=seat.pk)
         seat.attended, seat.recorded_by, seat.recorded_at = attended, reviewer, timezone.now()
         seat.save()
@@ -643,7 +643,7 @@ def academy_attendance_grant(*, partner: Partner, day: date, note: str, actor: U
     _check_activity_date(day, partner.season)
     try:
         with transaction.atomic():
-            locked = Partner.objects.select_for_update().get(pk=partner.pk)
+            locked = Partner.objects.lock(partner.pk)
             if locked.status != Partner.Status.APPROVED:
                 raise DomainError(_("Only approved participants can receive academy points."))
             challenge = _academy_challenge(locked.season_id)
@@ -696,7 +696,7 @@ def redemption_request(
         raise DomainError(_("The amount must be positive."))
     with transaction.atomic():
         # Serialise requests of one partner: two at once must not both pass the balance check.
-        Partner.objects.select_for_update().get(pk=partner.pk)
+        Partner.objects.lock(partner.pk)
         requestable = redemption_balance(partner)["requestable"]
         if amount_eur > requestable:
             raise DomainError(
@@ -716,7 +716,7 @@ def redemption_decide(
     *, redemption: Redemption, reviewer: User, approve: bool, reason: str = ""
 ) -> Redemption:
     with transaction.atomic():
-        partner = Partner.objects.select_for_update().get(pk=redemption.partner_id)
+        partner = Partner.objects.lock(redemption.partner_id)
         redemption = Redemption.objects.select_for_update().get(pk=redemption.pk)
         if redemption.status != Redemption.Status.REQUESTED:
             raise DomainError(_("This redemption is already decided."))

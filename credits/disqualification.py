@@ -42,7 +42,7 @@ def partner_disqualify(
     on its issued credit notes. Returns the correction notes issued (none without a reclaim)."""
     with transaction.atomic():
         # Partner, then season: the order of every lock pair on them (partners.services).
-        Partner.objects.select_for_update().get(pk=partner.pk)
+        Partner.objects.lock(partner.pk)
         season = Season.objects.select_for_update(no_key=True).get(pk=partner.season_id)
         partner = points.partner_disqualify(partner=partner, reviewer=reviewer, reason=reason)
         lines = noted_lines(

@@ -133,7 +133,7 @@ def partners_import(*, raw: bytes, season: Season | None = None) -> ImportResult
     with transaction.atomic():
         existing = {
             p.partner_id: p
-            for p in Partner.objects.select_for_update()
+            for p in Partner.objects.select_for_update(no_key=True)
             .filter(season=season, partner_id__in=[r.partner_id for r in rows])
             .exclude(status=Partner.Status.REJECTED)
         }

@@ -54,6 +54,13 @@ class User(AbstractUser):
 
 
 class PartnerQuerySet(models.QuerySet):
+    def lock(self, pk: int) -> "Partner":
+        """The partner's row, locked until the transaction ends: serialises the writes of one
+        partner (claims, points, credits, status). FOR NO KEY UPDATE, since none of them changes
+        the key: rows that merely refer to the partner (a billing import's usage sources, say) can
+        still be inserted by other transactions meanwhile."""
+        return self.select_for_update(no_key=True).get(pk=pk)
+
     def approved(self):
         return self.filter(status=Partner.Status.APPROVED)
 

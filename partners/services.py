@@ -105,7 +105,7 @@ def _assign_pseudonym(partner: Partner) -> None:
 
 def partner_approve(*, partner: Partner, reviewer: User | None, league: League) -> Partner:
     with transaction.atomic():
-        partner = Partner.objects.select_for_update().get(pk=partner.pk)
+        partner = Partner.objects.lock(partner.pk)
         if partner.status != Partner.Status.PENDING:
             raise DomainError(
                 _("This registration is already decided (%(status)s).")
@@ -129,7 +129,7 @@ def partner_reject(*, partner: Partner, reviewer: User, reason: str) -> Partner:
     if not reason.strip():
         raise DomainError(_("Please give a reason for the rejection."))
     with transaction.atomic():
-        partner = Partner.objects.select_for_update().get(pk=partner.pk)
+        partner = Partner.objects.lock(partner.pk)
         if partner.status != Partner.Status.PENDING:
             raise DomainError(
                 _("This registration is already decided (%(status)s).")
@@ -157,7 +157,7 @@ def partner_withdraw(*, partner: Partner, actor: User | None) -> Partner:
     means exactly the lines computed before it.
     """
     with transaction.atomic():
-        partner = Partner.objects.select_for_update().get(pk=partner.pk)
+        partner = Partner.objects.lock(partner.pk)
         Season.objects.select_for_update(no_key=True).get(pk=partner.season_id)
         if partner.status == Partner.Status.WITHDRAWN:
             raise DomainError(_("This company has already withdrawn from the league."))
