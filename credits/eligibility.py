@@ -567,16 +567,9 @@ def credits_for(
         for capped in apply_caps(candidates, partner_cap, reserved[(partner_id, kind)]):
             verdict, amounts, line_cap = pending[capped.key]
             lines.append(
-                Line(
-                    partner_id=verdict.partner_id,
-                    tenant_id=verdict.tenant_id,
-                    kind=verdict.kind,
-                    service_group=verdict.service_group,
-                    claim_id=verdict.claim_id,
-                    booking_month=verdict.booking_month,
-                    first_usage=verdict.first_usage,
-                    free_months=verdict.free_months,
-                    month_amounts=amounts,
+                _line(
+                    verdict,
+                    amounts,
                     unbilled_months=tuple(m for m, _a in amounts if m not in billed),
                     consumption=capped.consumption,
                     credit=capped.credit,
@@ -586,10 +579,27 @@ def credits_for(
                     partner_cap=capped.partner_cap,
                     partner_capped=capped.partner_capped,
                     partner_cap_left_before=capped.partner_cap_left_before,
-                    existing=verdict.details.get("existing"),
                 )
             )
     return CreditResult(lines=tuple(lines), verdicts=tuple(verdicts))
+
+
+def _line(verdict: Verdict, amounts: tuple, **figures) -> Line:
+    """The stored line of `verdict`: who, what and when from the verdict, the money from
+    `figures`."""
+    return Line(
+        partner_id=verdict.partner_id,
+        tenant_id=verdict.tenant_id,
+        kind=verdict.kind,
+        service_group=verdict.service_group,
+        claim_id=verdict.claim_id,
+        booking_month=verdict.booking_month,
+        first_usage=verdict.first_usage,
+        free_months=verdict.free_months,
+        month_amounts=amounts,
+        existing=verdict.details.get("existing"),
+        **figures,
+    )
 
 
 def _partner_cap(kind: str, rates: Rates) -> Decimal:
@@ -603,16 +613,9 @@ def _pinned_line(
     partner cap reduced it when it was issued), else `final`."""
     allowed = apply_line_cap(consumption, line_cap)
     reduced = pin.credit < allowed
-    return Line(
-        partner_id=verdict.partner_id,
-        tenant_id=verdict.tenant_id,
-        kind=verdict.kind,
-        service_group=verdict.service_group,
-        claim_id=verdict.claim_id,
-        booking_month=verdict.booking_month,
-        first_usage=verdict.first_usage,
-        free_months=verdict.free_months,
-        month_amounts=amounts,
+    return _line(
+        verdict,
+        amounts,
         unbilled_months=(),
         consumption=consumption,
         credit=pin.credit,
@@ -622,6 +625,5 @@ def _pinned_line(
         partner_cap=round_cents(max(ZERO, _partner_cap(verdict.kind, rates))),
         partner_capped=reduced,
         partner_cap_left_before=pin.credit,
-        existing=verdict.details.get("existing"),
         pinned=True,
     )

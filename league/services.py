@@ -3,6 +3,7 @@ from datetime import date, datetime, time
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from challenges.models import AcademySeat, Challenge
 from partners.models import EndCustomer, Membership, Partner, User
@@ -164,31 +165,33 @@ def _known_names(season: Season) -> anonymity.Known:
     )
 
 
-def _revealing_message(finding: anonymity.Finding) -> str:
-    if finding.kind == anonymity.COMPANY:
-        return _(
-            "The title names the company “%(name)s”. Prizes are published under the "
-            "pseudonym only; please describe the achievement without the name."
-        ) % {"name": finding.name}
-    if finding.kind == anonymity.CUSTOMER:
-        return _(
-            "The title names the end customer “%(name)s”. Prizes are published under the "
-            "pseudonym only; please describe the achievement without the name."
-        ) % {"name": finding.name}
-    if finding.kind == anonymity.PERSON:
-        return _(
-            "The title names the person “%(name)s”. Prizes are published under the "
-            "pseudonym only; please describe the achievement without the name."
-        ) % {"name": finding.name}
-    if finding.kind == anonymity.EMAIL:
-        return _(
-            "The title contains the e-mail address %(value)s. Prizes are published under the "
-            "pseudonym only; please leave it out."
-        ) % {"value": finding.name}
-    return _(
-        "The title contains the ID %(value)s. Prizes are published under the pseudonym only; "
+# Prizes are published under the pseudonym only: what a title may not contain, and why.
+_REVEALING = {
+    anonymity.COMPANY: gettext_lazy(
+        "The title names the company “%(name)s”. Prizes are published under the "
+        "pseudonym only; please describe the achievement without the name."
+    ),
+    anonymity.CUSTOMER: gettext_lazy(
+        "The title names the end customer “%(name)s”. Prizes are published under the "
+        "pseudonym only; please describe the achievement without the name."
+    ),
+    anonymity.PERSON: gettext_lazy(
+        "The title names the person “%(name)s”. Prizes are published under the "
+        "pseudonym only; please describe the achievement without the name."
+    ),
+    anonymity.EMAIL: gettext_lazy(
+        "The title contains the e-mail address %(name)s. Prizes are published under the "
+        "pseudonym only; please leave it out."
+    ),
+    anonymity.ID: gettext_lazy(
+        "The title contains the ID %(name)s. Prizes are published under the pseudonym only; "
         "please leave it out."
-    ) % {"value": finding.name}
+    ),
+}
+
+
+def _revealing_message(finding: anonymity.Finding) -> str:
+    return str(_REVEALING[finding.kind]) % {"name": finding.name}
 
 
 def special_prize_award(
