@@ -1,4 +1,4 @@
-# Production image: gunicorn serves league.wsgi; the same image runs the Celery worker and beat
+# Production image: gunicorn serves config.wsgi; the same image runs the Celery worker and beat
 # (see docker-compose.yml). Static files are collected at build time and served by WhiteNoise.
 FROM python:3.11-slim-bookworm
 
@@ -26,6 +26,7 @@ RUN pip install --require-hashes -r requirements-pip.txt \
     && pip install --require-hashes -r requirements.txt
 
 COPY manage.py ./
+COPY config ./config
 COPY league ./league
 COPY partners ./partners
 COPY challenges ./challenges
@@ -49,5 +50,5 @@ EXPOSE 8000
 
 # gunicorn reads the number of workers from WEB_CONCURRENCY. Its control socket would live in the
 # read-only $HOME and is not needed.
-CMD ["gunicorn", "league.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-", \
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-", \
      "--no-control-socket"]

@@ -79,7 +79,7 @@ def portal_env(url: str) -> dict:
         SECURE_SSL_REDIRECT="0",
         SECRET_KEY="bench-only-secret-key",
         ALLOWED_HOSTS="127.0.0.1",
-        DJANGO_SETTINGS_MODULE="league.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
         CELERY_EAGER="1",
     )
     return env

@@ -129,7 +129,7 @@ Partner.objects.bulk_create(
 )
 print(Partner.objects.filter(season=season, status="approved").count())
 """
-    env = {**portal_env(url), "DJANGO_SETTINGS_MODULE": "league.settings"}
+    env = {**portal_env(url), "DJANGO_SETTINGS_MODULE": "config.settings"}
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True)
     return [str(7_000_000 + i) for i in range(partners)]
 

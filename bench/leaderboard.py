@@ -450,7 +450,7 @@ def start_gunicorn(env: dict, workers: int, log: Path) -> tuple[subprocess.Popen
     port = free_port()
     gunicorn = Path(sys.executable).with_name("gunicorn")
     cmd = [
-        str(gunicorn), "league.wsgi:application", f"--bind=127.0.0.1:{port}",
+        str(gunicorn), "config.wsgi:application", f"--bind=127.0.0.1:{port}",
         f"--workers={workers}", "--worker-class=sync", "--timeout=120", "--no-control-socket",
         f"--error-logfile={log}", "--log-level=warning",
     ]  # fmt: skip

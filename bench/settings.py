@@ -1,5 +1,5 @@
 """Settings of the HTTP benchmarks: the portal's own, with `bench.urls` adding a baseline view."""
 
-from league.settings import *  # noqa: F403
+from config.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"

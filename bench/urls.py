@@ -4,7 +4,7 @@ as every other view, as the baseline of bench/leaderboard.py."""
 from django.http import HttpResponse
 from django.urls import path
 
-from league.urls import urlpatterns as portal_urlpatterns
+from config.urls import urlpatterns as portal_urlpatterns
 
 
 def trivial(request):

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(
 def test_worker_consumes_the_email_task_from_redis(settings):
     from celery.contrib.testing.worker import start_worker
 
-    from league.celery import app
+    from config.celery import app
     from partners.tasks import send_email_task
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

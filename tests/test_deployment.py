@@ -446,7 +446,7 @@ def test_dockerfile_copy_sources_exist_and_are_not_dockerignored():
 
 def test_dockerfile_copies_every_part_of_the_project():
     dockerfile_text = DOCKERFILE.read_text()
-    needed = ["manage.py"]
+    needed = ["manage.py", settings.ROOT_URLCONF.split(".")[0]]  # the project package
     for app in settings.INSTALLED_APPS:
         top = app.split(".")[0]
         if (REPO / top).is_dir():
@@ -560,19 +560,19 @@ def test_make_install_bootstraps_a_pinned_pip_before_the_hashed_requirements():
 @pytest.mark.parametrize(
     "argv",
     [
-        ["gunicorn", "league.wsgi:nonexistent", "--bind", "0.0.0.0:8000"],
-        ["gunicorn", "league.wsgy:application"],
-        ["gunicorn", "league.settings:DEBUG"],
-        ["gunicorn", "league.wsgi:application", "--bnid", "0.0.0.0:8000"],
-        ["celery", "-A", "league", "wroker", "-l", "info"],
-        ["celery", "-A", "leauge", "worker"],
-        ["celery", "-A", "league", "beat", "--scheduel", "/tmp/x"],
+        ["gunicorn", "config.wsgi:nonexistent", "--bind", "0.0.0.0:8000"],
+        ["gunicorn", "config.wsgy:application"],
+        ["gunicorn", "config.settings:DEBUG"],
+        ["gunicorn", "config.wsgi:application", "--bnid", "0.0.0.0:8000"],
+        ["celery", "-A", "config", "wroker", "-l", "info"],
+        ["celery", "-A", "cnofig", "worker"],
+        ["celery", "-A", "config", "beat", "--scheduel", "/tmp/x"],
         ["celery", "worker"],
         ["python", "manage.py", "migrat"],
         ["python", "manage.py", "migrate", "--no-such-option"],
         ["/app/bin/does-not-exist"],
         ["./pyproject.toml"],
-        ["sh", "-c", "python manage.py migrate && exec gunicorn league.wsgi:nope"],
+        ["sh", "-c", "python manage.py migrate && exec gunicorn config.wsgi:nope"],
         ["uwsgi", "--http", ":8000"],
     ],
     ids=lambda argv: " ".join(argv),
@@ -584,9 +584,9 @@ def test_check_rejects_commands_that_would_not_start(argv):
 @pytest.mark.parametrize(
     "argv",
     [
-        ["gunicorn", "league.wsgi:application", "--bind", "0.0.0.0:8000"],
-        ["celery", "-A", "league", "worker", "-l", "info"],
-        ["sh", "-c", "python manage.py migrate --noinput && exec celery -A league beat"],
+        ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000"],
+        ["celery", "-A", "config", "worker", "-l", "info"],
+        ["sh", "-c", "python manage.py migrate --noinput && exec celery -A config beat"],
     ],
     ids=lambda argv: " ".join(argv),
 )
@@ -595,10 +595,10 @@ def test_check_accepts_commands_that_start(argv):
 
 
 def test_check_rejects_a_copy_of_something_missing_or_an_app_left_out():
-    dockerfile = "FROM python:3.11-slim-bookworm\nWORKDIR /app\nCOPY league partners ./\n"
+    dockerfile = "FROM python:3.11-slim-bookworm\nWORKDIR /app\nCOPY config partners ./\n"
     assert _copy_sources(dockerfile + "COPY no-such-dir ./x\n")[-1] == "no-such-dir"
     assert not (REPO / "no-such-dir").exists()
-    assert _copied("league/wsgi.py", dockerfile)
+    assert _copied("config/wsgi.py", dockerfile)
     assert not _copied("credits", dockerfile)
     assert _copy_sources("COPY --from=build /wheels /wheels\n") == []
 

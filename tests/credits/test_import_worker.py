@@ -87,7 +87,7 @@ def start_worker(queue: str, log: Path) -> subprocess.Popen:
         "DATABASE_URL": _test_database_url(),
         "PYTHONPATH": str(ROOT),
     }
-    command = [sys.executable, "-m", "celery", "-A", "league", "worker", "--pool=solo"]
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo"]
     command += ["-Q", queue, "--without-gossip", "--without-mingle", "--without-heartbeat"]
     with open(log, "wb") as out:
         return subprocess.Popen(
@@ -124,8 +124,8 @@ def wait_for(what: str, condition, timeout: float, log: Path):
 def test_a_worker_killed_mid_import_is_marked_failed_and_the_import_starts_again_fully(
     staff_client, season, tmp_path, monkeypatch
 ):
+    from config.celery import app
     from credits.tasks import import_billing_task
-    from league.celery import app
 
     monkeypatch.setattr(importer, "_enqueue_compute", lambda **kw: None)
     alpha = PartnerFactory(season=season, partner_id="1111111")

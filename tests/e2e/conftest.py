@@ -95,7 +95,7 @@ def celery_eager():
     The app is configured once at import, so the `settings` fixture cannot switch this; the app's
     configuration is changed directly and restored afterwards.
     """
-    from league.celery import app
+    from config.celery import app
 
     saved = {
         "task_always_eager": app.conf.task_always_eager,

@@ -51,8 +51,8 @@ MIDDLEWARE = [
     "league.middleware.StaffSecondFactorMiddleware",
 ]
 
-ROOT_URLCONF = "league.urls"
-WSGI_APPLICATION = "league.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
@@ -231,4 +231,4 @@ if CELERY_TASK_ALWAYS_EAGER:
     # Celery's and kombu's lines ("Task … succeeded") would only clutter an operator's terminal.
     LOGGING["loggers"] |= {name: {"level": "ERROR"} for name in ("celery", "kombu")}
 
-FORMAT_MODULE_PATH = ["league.formats"]
+FORMAT_MODULE_PATH = ["config.formats"]
