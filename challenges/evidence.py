@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 
-from league.formatting import file_size
+from core.formatting import file_size
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 

@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from league.formatting import file_size
+from core.formatting import file_size
 from partners.models import EndCustomer, Partner
 
 from . import services

@@ -41,8 +41,8 @@ from datetime import date, datetime
 
 from django.db import transaction
 
-from league.csvfiles import CsvHeaderError, csv_rows
-from league.errors import DomainError
+from core.csvfiles import CsvHeaderError, csv_rows
+from core.errors import DomainError
 from league.models import Season
 from partners.models import EndCustomer, Membership, Partner, User
 

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from league.formatting import money
+from core.formatting import money
 
 
 class Challenge(models.Model):

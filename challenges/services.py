@@ -17,8 +17,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from league.errors import DomainError
-from league.formatting import money
+from core.errors import DomainError
+from core.formatting import money
 from partners.models import CustomerExclusion, EndCustomer, Membership, Partner, User
 from partners.notifications import email_send
 

@@ -113,12 +113,12 @@ class DisqualifyForm(forms.Form):
 
     def __init__(self, *args, issued=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from league.templatetags.portal import eur
+        from core import formatting
 
         self.fields["reclaim"].label = _(
             "Also reclaim the %(amount)s on its issued credit notes: a correction note is issued "
             "at once."
-        ) % {"amount": eur(issued or 0)}
+        ) % {"amount": formatting.money(issued or 0)}
         self.fields["reclaim"].help_text = _(
             "Without this choice the money on issued credit notes stays with the partner; it "
             "cannot be reclaimed later."

@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from league.decorators import staff_required
-from league.errors import DomainError
-from league.formatting import number
+from core import formatting
+from core.decorators import staff_required
+from core.errors import DomainError
+from core.formatting import number
 from league.models import Season
-from league.templatetags.portal import eur
 from partners.models import Partner
 
 from . import services, staff_selectors
@@ -329,7 +329,7 @@ def partner_disqualify(request, pk):
                     len(notes),
                 )
                 % {
-                    "amount": eur(-sum(note.total_eur for note in notes)),
+                    "amount": formatting.money(-sum(note.total_eur for note in notes)),
                     "numbers": ", ".join(note.number for note in notes),
                 },
             )

@@ -10,7 +10,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from league.errors import DomainError
+from core.errors import DomainError
 from partners.models import EndCustomer
 from partners.tenancy import get_for_partner, partner_view
 

@@ -21,13 +21,12 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from challenges import services as points
-from league.errors import DomainError
+from core import formatting
+from core.errors import DomainError
 from league.models import Season
-from league.money import format_eur
 from partners.models import Partner, User
 
 from .computation import SETTLED, kept_explanation, noted_lines, partner_status_code
@@ -60,7 +59,7 @@ def partner_disqualify(
                         "The amount on issued credit notes is now %(amount)s. Nothing has been "
                         "changed; please check the amount and confirm again."
                     )
-                    % {"amount": format_eur(issued, get_language() or "de")}
+                    % {"amount": formatting.money(issued)}
                 )
         CreditLine.objects.filter(
             pk__in=[line.pk for line in lines if line.noted is None], note_lines__isnull=True

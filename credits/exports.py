@@ -17,8 +17,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from league.csvfiles import excel_text, excel_writer
-from league.money import CENT
+from core.csvfiles import excel_text, excel_writer
+from core.money import CENT
 
 from .models import CreditLine, CreditNote
 

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from league.formatting import file_size
+from core.formatting import file_size
 
 from .importer import MAX_UPLOAD_BYTES
 from .models import ServiceGroup

@@ -26,7 +26,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from league.errors import DomainError
+from core.errors import DomainError
 
 from .models import BillingImport
 

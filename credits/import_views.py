@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from league import formatting
-from league.decorators import staff_required
-from league.errors import DomainError
+from core import formatting
+from core.decorators import staff_required
+from core.errors import DomainError
 from league.models import Season
 
 from . import import_lease, importer

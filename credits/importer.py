@@ -52,8 +52,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from league import formatting
-from league.errors import DomainError
+from core import formatting
+from core.errors import DomainError
 from league.models import Season
 from partners.models import Partner
 

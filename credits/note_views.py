@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
-from league.decorators import staff_required
-from league.errors import DomainError
-from league.formatting import number
+from core.decorators import staff_required
+from core.errors import DomainError
+from core.formatting import number
 from league.models import Season
 from partners.models import Partner
 from partners.tenancy import get_for_partner, partner_view

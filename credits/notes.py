@@ -46,9 +46,10 @@ from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from league.errors import DomainError
+from core import formatting
+from core.errors import DomainError
+from core.money import CENT
 from league.models import Season
-from league.money import CENT, format_eur
 from partners.models import Partner
 
 from .models import CreditLine, CreditNote, CreditNoteLine
@@ -147,15 +148,15 @@ def rule_parts(
         reason = _shorten(" ".join(str(reclaimed.get("reason", "")).split()), REASON_MAX)
         parts.append(f"{RECLAIMED} (Disqualifikation): {reason}" if reason else RECLAIMED)
         return parts
-    parts.append(f"Verbrauch {format_eur(line.consumption_eur)}")
+    parts.append(f"Verbrauch {formatting.money(line.consumption_eur, 'de')}")
     # The computation records which caps bound; lines built without it fall back to the figures.
     line_capped = explanation.get("line_capped", line.consumption_eur > item_cap)
     partner_capped = explanation.get("partner_capped", line.status == CreditLine.Status.CAPPED)
     caps = []
     if line_capped:
-        caps.append(f"{item_cap_label} {format_eur(item_cap, decimals=0)}")
+        caps.append(f"{item_cap_label} {formatting.whole_eur(item_cap, 'de')}")
     if partner_capped:
-        caps.append(f"Partner-Deckel {format_eur(partner_cap, decimals=0)}")
+        caps.append(f"Partner-Deckel {formatting.whole_eur(partner_cap, 'de')}")
     if caps:
         parts.append(" und ".join(caps) + " angewendet")
     elif line.consumption_eur < 0:
@@ -177,7 +178,9 @@ def line_description(line: CreditLine, season: Season, *, noted: Decimal, correc
         if corrects is not None:
             # The note names the note it corrects; the position says what changed.
             parts.insert(
-                1, f"Korrektur: bisher {format_eur(noted)}, jetzt {format_eur(line.credit_eur)}"
+                1,
+                f"Korrektur: bisher {formatting.money(noted, 'de')}, "
+                f"jetzt {formatting.money(line.credit_eur, 'de')}",
             )
         text = PART_SEPARATOR.join(parts)
         if len(text) <= DESCRIPTION_MAX:

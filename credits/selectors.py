@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from challenges.models import Claim
 from challenges.services import redemption_balance
-from league import formatting
+from core import formatting
 from league.models import Season
 from partners.models import CustomerExclusion, EndCustomer, Partner
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from league.decorators import staff_required
+from core.decorators import staff_required
 from league.models import Season
 from partners.models import Partner
 from partners.tenancy import partner_view

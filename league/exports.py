@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from core.csvfiles import excel_text, excel_writer
 from partners.models import Partner
 
-from .csvfiles import excel_text, excel_writer
 from .leaderboard import LeagueTable
 
 

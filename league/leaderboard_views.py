@@ -18,10 +18,10 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from core.csvfiles import excel_writer
 from partners.models import Membership, Partner
 
 from . import leaderboard
-from .csvfiles import excel_writer
 from .models import SpecialPrize
 from .tables import PublicTable
 

@@ -6,10 +6,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from challenges.models import AcademySeat, Challenge
+from core.errors import DomainError
 from partners.models import EndCustomer, Membership, Partner, User
 
 from . import anonymity, leaderboard
-from .errors import DomainError
 from .models import League, Season, SpecialPrize
 
 

@@ -15,11 +15,11 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.decorators import staff_required
+from core.errors import DomainError
 from partners.models import Partner
 
 from . import exports, leaderboard, services
-from .decorators import staff_required
-from .errors import DomainError
 from .forms import FreezeForm, LeagueCriterionForm, PrizeForm
 from .models import League, Season, SpecialPrize
 from .tables import StaffRow, StaffTable

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
+from core import formatting
 from partners.models import Partner
 
-from . import formatting
 from .leaderboard import Standing
 
 NUM = {"th": {"class": "num"}, "td": {"class": "num"}}

@@ -12,10 +12,10 @@ from django.views.decorators.http import require_POST
 
 from challenges.models import Challenge
 from challenges.staff_selectors import claim_contradicted_list
+from core.decorators import staff_required
+from core.errors import DomainError
 
 from . import services, staff_dashboard
-from .decorators import staff_required
-from .errors import DomainError
 from .forms import SeasonCopyForm
 from .models import Season
 

@@ -18,8 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from league.csvfiles import CsvHeaderError, csv_rows
-from league.errors import DomainError
+from core.csvfiles import CsvHeaderError, csv_rows
+from core.errors import DomainError
 from league.models import League, Season
 
 from .models import Partner

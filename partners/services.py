@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from league.errors import DomainError
+from core.errors import DomainError
 from league.models import League, Season
 
 from .models import Invitation, Membership, Partner, User

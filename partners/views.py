@@ -4,8 +4,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from league.decorators import staff_required
-from league.errors import DomainError
+from core.decorators import staff_required
+from core.errors import DomainError
 from league.models import Season
 
 from . import services

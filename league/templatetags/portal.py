@@ -1,11 +1,11 @@
-"""Template filters for numbers people read, in the active language (`league.formatting`):
+"""Template filters for numbers people read, in the active language (`core.formatting`):
 `{{ amount|eur }}`, `{{ cap|eur0 }}`, `{{ points|num }}`, `{{ entry.points|signed }}`,
 `{{ upload.size|filesize }}`, `{{ rate|usd }}`, `{{ vat|percent }}`. Coordinates and form
 values are not for people: they stay `|unlocalize`d."""
 
 from django import template
 
-from league import formatting
+from core import formatting
 
 register = template.Library()
 

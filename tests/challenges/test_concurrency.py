@@ -19,9 +19,9 @@ from django.utils import translation
 from challenges import services, staff_selectors
 from challenges.models import Claim, LedgerEntry
 from challenges.tasks import staff_digest_send
+from core.errors import DomainError
 from credits import importer
 from credits.importer import billing_import_create, billing_import_run
-from league.errors import DomainError
 from partners.models import User
 from tests.credits.test_import import csv_text, line
 from tests.factories import (

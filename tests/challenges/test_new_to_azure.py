@@ -15,7 +15,7 @@ from django.utils import translation
 
 from challenges import services
 from challenges.models import Claim, LedgerEntry
-from league.errors import DomainError
+from core.errors import DomainError
 from tests.conftest import client_for
 from tests.credits.test_import import csv_text, import_bytes, line
 from tests.factories import ClaimFactory, EndCustomerFactory, MembershipFactory, UserFactory

@@ -13,7 +13,7 @@ from django.utils import translation
 from challenges import services
 from challenges.models import Claim
 from challenges.tasks import staff_digest_task
-from league.errors import DomainError
+from core.errors import DomainError
 from partners.models import Membership
 from tests.conftest import link_from
 from tests.factories import EndCustomerFactory, UserFactory

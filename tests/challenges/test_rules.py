@@ -12,7 +12,7 @@ from hypothesis.extra.django import TestCase
 
 from challenges import rules, services
 from challenges.models import Challenge, Claim, LedgerEntry
-from league.errors import DomainError
+from core.errors import DomainError
 from partners.models import EndCustomer, Membership, Partner, User
 from tests.factories import (
     ClaimFactory,

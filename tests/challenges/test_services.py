@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 
 from challenges import services
 from challenges.models import AcademyDate, AcademySeat, Challenge, Claim, LedgerEntry, Redemption
-from league.errors import DomainError
+from core.errors import DomainError
 from partners.models import CustomerExclusion, Partner
 from tests.factories import ClaimFactory, EndCustomerFactory
 

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from core.errors import DomainError
 from credits import import_lease, importer
 from credits.import_lease import (
     billing_import_claim,
@@ -19,7 +20,6 @@ from credits.import_lease import (
 from credits.importer import billing_import_create, billing_import_run
 from credits.models import BillingImport, UsageRow, UsageSource
 from credits.tasks import billing_import_reap_expired_task
-from league.errors import DomainError
 from tests.factories import PartnerFactory, SeasonFactory
 
 from .test_import import _private_media_and_english, csv_text, line, stored  # noqa: F401

@@ -20,12 +20,12 @@ from django.utils import translation
 
 from challenges import services as points
 from challenges.models import Claim
+from core.errors import DomainError
 from credits.computation import credits_compute
 from credits.disqualification import partner_disqualify
 from credits.models import CreditLine, CreditNote, UsageRow
 from credits.notes import credit_notes_issue
 from credits.selectors import line_explanation
-from league.errors import DomainError
 from partners.models import CustomerExclusion, EndCustomer, Partner
 from partners.services import partner_withdraw
 from tests.challenges.staff.helpers import points_of

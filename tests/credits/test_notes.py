@@ -9,9 +9,9 @@ import pytest
 from django.db import close_old_connections, connection, transaction
 from django.db.models import ProtectedError, Sum
 
+from core.errors import DomainError
 from credits.models import CreditLine, CreditNote, CreditNoteLine
 from credits.notes import credit_notes_issue, open_lines
-from league.errors import DomainError
 from partners.models import EndCustomer
 from tests.conftest import client_for
 from tests.factories import EndCustomerFactory, LeagueFactory, PartnerFactory, SeasonFactory

@@ -2,7 +2,7 @@ import pytest
 from django.core import mail
 from django.utils import translation
 
-from league.errors import DomainError
+from core.errors import DomainError
 from partners.models import Partner
 from partners.pseudonyms import pseudonym_draw, pseudonym_pool_size
 from partners.services import partner_approve, partner_reject

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone, translation
 
-from league.errors import DomainError
+from core.errors import DomainError
 from partners.models import Membership, Partner
 from partners.services import RegistrationData, partner_register
 from tests.conftest import client_for

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
 from challenges.services import ClaimData, claim_submit
-from league.errors import DomainError
+from core.errors import DomainError
 from partners.admin import PartnerAdminForm
 from partners.models import Membership, Partner
 from partners.services import partner_withdraw

@@ -2,9 +2,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.errors import DomainError
 from credits.importer import billing_import_file
 from credits.models import BillingImport
-from league.errors import DomainError
 from league.models import Season
 
 ERRORS_PRINTED = 20

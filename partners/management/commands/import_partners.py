@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from league.errors import DomainError
+from core.errors import DomainError
 from partners.importers import ImportFileError, partners_import
 
 

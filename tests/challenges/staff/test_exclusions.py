@@ -6,7 +6,7 @@ from django.utils import translation
 
 from challenges import services
 from challenges.models import Claim
-from league.errors import DomainError
+from core.errors import DomainError
 from partners.models import CustomerExclusion, Membership
 from tests.factories import EndCustomerFactory
 

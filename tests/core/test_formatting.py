@@ -1,4 +1,4 @@
-"""league.formatting: the one path for numbers people read (issue 9, section 5). Pure functions
+"""core.formatting: the one path for numbers people read (issue 9, section 5). Pure functions
 first (no database), then the template filters in the active language."""
 
 import re
@@ -10,8 +10,7 @@ from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
-from league import formatting
-from league.money import format_eur
+from core import formatting
 
 MB = 1024 * 1024
 
@@ -92,11 +91,6 @@ def test_the_active_language_decides_when_none_is_given():
         assert formatting.file_size(int(10.5 * MB)) == "10.5 MB"
     with translation.override(None):
         assert formatting.number(1270) == "1.270"  # German outside any language
-
-
-def test_the_older_name_still_formats_german():
-    assert format_eur(Decimal("920")) == "920,00 €"
-    assert format_eur(Decimal("10000"), decimals=0) == "10.000 €"
 
 
 amounts = st.decimals(
