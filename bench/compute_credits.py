@@ -117,12 +117,12 @@ def build(base_url: str, name: str, partners: int, customers: int, rows: int, re
     with psycopg.connect(url) as conn:
         conn.execute("SET synchronous_commit = off")
         season = conn.execute(
-            "UPDATE league_season SET is_active = true, usd_per_eur = 1.08 WHERE slug = %s "
+            "UPDATE seasons_season SET is_active = true, usd_per_eur = 1.08 WHERE slug = %s "
             "RETURNING id",
             [SEASON_SLUG],
         ).fetchone()[0]
         league = conn.execute(
-            "INSERT INTO league_league (name, slug, criterion, position, season_id) "
+            "INSERT INTO seasons_league (name, slug, criterion, position, season_id) "
             "VALUES ('Bench-Liga', 'bench', '', 0, %s) RETURNING id",
             [season],
         ).fetchone()[0]
@@ -283,7 +283,7 @@ def measure(explain: bool) -> dict:
     from credits import selectors
     from credits.computation import credits_compute
     from credits.models import CreditLine, UsageRow
-    from league.models import Season
+    from seasons.models import Season
 
     season = Season.objects.current()
     result = {"rows": UsageRow.objects.count()}

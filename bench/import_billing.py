@@ -116,7 +116,7 @@ def seed_partners(url: str, partners: int) -> list[str]:
     code = f"""
 import django
 django.setup()
-from league.models import Season
+from seasons.models import Season
 from partners.models import Partner
 from django.utils import timezone
 season = Season.objects.get(slug={SEASON_SLUG!r})

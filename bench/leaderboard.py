@@ -330,7 +330,7 @@ def seed(url: str, partners: int, entries: int, seed_value: int) -> dict:
     import psycopg
 
     from challenges.services import _rule_text
-    from league.models import Season
+    from seasons.models import Season
 
     season = Season.objects.get(slug=SEASON_SLUG)
     challenges = {
@@ -384,7 +384,7 @@ def seed(url: str, partners: int, entries: int, seed_value: int) -> dict:
         for position, (slug, name, _share) in enumerate(LEAGUES):
             league_ids.append(
                 conn.execute(
-                    "INSERT INTO league_league (season_id, name, slug, criterion, position) "
+                    "INSERT INTO seasons_league (season_id, name, slug, criterion, position) "
                     "VALUES (%s, %s, %s, %s, %s) RETURNING id",
                     [season.pk, name, slug, f"Bench: {name}", position],
                 ).fetchone()[0]

@@ -43,8 +43,8 @@ from django.db import transaction
 
 from core.csvfiles import CsvHeaderError, csv_rows
 from core.errors import DomainError
-from league.models import Season
 from partners.models import EndCustomer, Membership, Partner, User
+from seasons.models import Season
 
 from . import services
 from .rules import ACADEMY_CODE

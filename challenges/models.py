@@ -19,7 +19,9 @@ class Challenge(models.Model):
         PER_PARTNER = "per_partner", _("once per partner and season")
         PER_CUSTOMER = "per_customer", _("once per end customer")
 
-    season = models.ForeignKey("league.Season", on_delete=models.CASCADE, related_name="challenges")
+    season = models.ForeignKey(
+        "seasons.Season", on_delete=models.CASCADE, related_name="challenges"
+    )
     code = models.SlugField(_("code"), max_length=40)
     title_de = models.CharField(_("title (German)"), max_length=200)
     title_en = models.CharField(_("title (English)"), max_length=200)
@@ -78,7 +80,7 @@ class Claim(models.Model):
     OPEN = (Status.SUBMITTED, Status.NEEDS_INFO)
 
     partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="claims")
-    season = models.ForeignKey("league.Season", on_delete=models.CASCADE, related_name="+")
+    season = models.ForeignKey("seasons.Season", on_delete=models.CASCADE, related_name="+")
     challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="claims")
     customer = models.ForeignKey(
         "partners.EndCustomer",
@@ -175,7 +177,7 @@ class LedgerEntry(models.Model):
         BONUS_REVOKE = "bonus_revoke", _("bonus removed")
 
     partner = models.ForeignKey("partners.Partner", on_delete=models.PROTECT, related_name="ledger")
-    season = models.ForeignKey("league.Season", on_delete=models.PROTECT, related_name="+")
+    season = models.ForeignKey("seasons.Season", on_delete=models.PROTECT, related_name="+")
     challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="+")
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="ledger_entries")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -214,7 +216,7 @@ class LedgerEntry(models.Model):
 
 
 class AcademyDate(models.Model):
-    season = models.ForeignKey("league.Season", on_delete=models.CASCADE, related_name="academies")
+    season = models.ForeignKey("seasons.Season", on_delete=models.CASCADE, related_name="academies")
     date = models.DateField(_("date"))
     location = models.CharField(_("location"), max_length=200)
 
@@ -261,7 +263,7 @@ class Redemption(models.Model):
     partner = models.ForeignKey(
         "partners.Partner", on_delete=models.CASCADE, related_name="redemptions"
     )
-    season = models.ForeignKey("league.Season", on_delete=models.CASCADE, related_name="+")
+    season = models.ForeignKey("seasons.Season", on_delete=models.CASCADE, related_name="+")
     training = models.CharField(_("training"), max_length=200)
     provider = models.CharField(_("provider"), max_length=200)
     amount_eur = models.DecimalField(_("amount (EUR)"), max_digits=10, decimal_places=2)

@@ -3,8 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from league.models import League
 from partners.models import CustomerExclusion, Partner
+from seasons.models import League
 
 from . import services
 from .models import Challenge, Claim

@@ -9,8 +9,8 @@ from pathlib import PurePath
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from league.models import Season
 from partners.models import CustomerExclusion, EndCustomer, Partner
+from seasons.models import Season
 
 from . import rules, services
 from .models import AcademyDate, AcademySeat, Claim, ClaimTransition, LedgerEntry, Redemption

@@ -18,8 +18,8 @@ from core import formatting
 from core.decorators import staff_required
 from core.errors import DomainError
 from core.formatting import number
-from league.models import Season
 from partners.models import Partner
+from seasons.models import Season
 
 from . import services, staff_selectors
 from .models import AcademyDate, AcademySeat, Claim, Redemption

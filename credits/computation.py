@@ -34,8 +34,8 @@ from django.db import transaction
 from django.db.models import DecimalField, F, OuterRef, Subquery, Sum
 from django.utils import timezone
 
-from league.models import Season
 from partners.models import Partner
+from seasons.models import Season
 
 from . import eligibility as rules
 from . import selectors

@@ -26,8 +26,8 @@ from django.utils.translation import gettext as _
 from challenges import services as points
 from core import formatting
 from core.errors import DomainError
-from league.models import Season
 from partners.models import Partner, User
+from seasons.models import Season
 
 from .computation import SETTLED, kept_explanation, noted_lines, partner_status_code
 from .models import CreditLine, CreditNote

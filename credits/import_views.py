@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core import formatting
 from core.decorators import staff_required
 from core.errors import DomainError
-from league.models import Season
+from seasons.models import Season
 
 from . import import_lease, importer
 from .import_forms import BillingUploadForm, ServiceGroupMappingForm

@@ -54,8 +54,8 @@ from django.utils.translation import gettext as _
 
 from core import formatting
 from core.errors import DomainError
-from league.models import Season
 from partners.models import Partner
+from seasons.models import Season
 
 from .import_lease import Lease, LeaseLost, billing_import_claim
 from .models import BilledMonth, BillingImport, ServiceGroupMapping, UsageRow, UsageSource

@@ -61,7 +61,7 @@ class BillingImport(models.Model):
         WORKER = "worker", _("the worker stopped")
         ERROR = "error", _("internal error")
 
-    season = models.ForeignKey("league.Season", on_delete=models.PROTECT, related_name="+")
+    season = models.ForeignKey("seasons.Season", on_delete=models.PROTECT, related_name="+")
     file_name = models.CharField(_("file"), max_length=255)
     stored_path = models.CharField(max_length=500, blank=True)
     sha256 = models.CharField(max_length=64)
@@ -132,7 +132,7 @@ class UsageRow(models.Model):
     """
 
     season = models.ForeignKey(
-        "league.Season",
+        "seasons.Season",
         on_delete=models.CASCADE,
         related_name="+",
         db_constraint=False,
@@ -171,7 +171,7 @@ class UsageSource(models.Model):
     restores its rows.
     """
 
-    season = models.ForeignKey("league.Season", on_delete=models.CASCADE, related_name="+")
+    season = models.ForeignKey("seasons.Season", on_delete=models.CASCADE, related_name="+")
     partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="+")
     month = models.DateField()
     billing_import = models.ForeignKey(BillingImport, on_delete=models.CASCADE, related_name="+")
@@ -190,7 +190,7 @@ class UsageSource(models.Model):
 class BilledMonth(models.Model):
     """A month counts as billed once a file containing it has been imported (SPEC section 6)."""
 
-    season = models.ForeignKey("league.Season", on_delete=models.CASCADE, related_name="+")
+    season = models.ForeignKey("seasons.Season", on_delete=models.CASCADE, related_name="+")
     month = models.DateField()
     billing_import = models.ForeignKey(
         BillingImport, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -219,7 +219,7 @@ class CreditLine(models.Model):
         PROVISIONAL = "provisional", _("provisional")
         CAPPED = "capped", _("capped")
 
-    season = models.ForeignKey("league.Season", on_delete=models.CASCADE, related_name="+")
+    season = models.ForeignKey("seasons.Season", on_delete=models.CASCADE, related_name="+")
     partner = models.ForeignKey(
         "partners.Partner", on_delete=models.CASCADE, related_name="credit_lines"
     )
@@ -260,7 +260,7 @@ class CreditLine(models.Model):
 class CreditNote(models.Model):
     """A Gutschrift: gap-free number per season, immutable once issued."""
 
-    season = models.ForeignKey("league.Season", on_delete=models.PROTECT, related_name="+")
+    season = models.ForeignKey("seasons.Season", on_delete=models.PROTECT, related_name="+")
     partner = models.ForeignKey(
         "partners.Partner", on_delete=models.PROTECT, related_name="credit_notes"
     )

@@ -17,9 +17,9 @@ from django.views.decorators.http import require_GET
 from core.decorators import staff_required
 from core.errors import DomainError
 from core.formatting import number
-from league.models import Season
 from partners.models import Partner
 from partners.tenancy import get_for_partner, partner_view
+from seasons.models import Season
 
 from . import notes as note_services
 from .exports import credit_notes_write

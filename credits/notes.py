@@ -49,8 +49,8 @@ from django.utils import timezone, translation
 from core import formatting
 from core.errors import DomainError
 from core.money import CENT
-from league.models import Season
 from partners.models import Partner
+from seasons.models import Season
 
 from .models import CreditLine, CreditNote, CreditNoteLine
 from .selectors import excluded_reason, exclusion_reasons

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from challenges.models import Claim
 from challenges.services import redemption_balance
 from core import formatting
-from league.models import Season
 from partners.models import CustomerExclusion, EndCustomer, Partner
+from seasons.models import Season
 
 from . import eligibility as rules
 from .caps import round_cents

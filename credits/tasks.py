@@ -20,7 +20,7 @@ def billing_import_reap_expired_task() -> None:
 
 @shared_task(acks_late=True)
 def compute_credits_task(*, season_id: int) -> None:
-    from league.models import Season
+    from seasons.models import Season
 
     from .computation import credits_compute
 

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.decorators import staff_required
-from league.models import Season
 from partners.models import Partner
 from partners.tenancy import partner_view
+from seasons.models import Season
 
 from . import selectors
 from .models import CreditLine

@@ -1,5 +1,5 @@
-from league.models import Season
 from partners.tenancy import membership_for
+from seasons.models import Season
 
 
 def portal(request):

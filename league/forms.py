@@ -2,8 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from partners.models import Partner
-
-from .models import Season
+from seasons.models import Season
 
 
 class SeasonCopyForm(forms.Form):

@@ -36,8 +36,7 @@ from django.utils import timezone
 from challenges.models import Challenge, LedgerEntry
 from challenges.rules import NEW_CUSTOMER_CODE
 from partners.models import Partner
-
-from .models import League, Season
+from seasons.models import League, Season
 
 DATA_TTL = 24 * 3600  # tables and pages of an old version expire; nothing deletes them
 LOCK_TTL = 30  # seconds a computing process may hold the lock

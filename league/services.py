@@ -8,9 +8,10 @@ from django.utils.translation import gettext_lazy
 from challenges.models import AcademySeat, Challenge
 from core.errors import DomainError
 from partners.models import EndCustomer, Membership, Partner, User
+from seasons.models import League, Season
 
 from . import anonymity, leaderboard
-from .models import League, Season, SpecialPrize
+from .models import SpecialPrize
 
 
 def season_copy(

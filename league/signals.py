@@ -11,9 +11,10 @@ from django.dispatch import receiver
 
 from challenges.models import Challenge, LedgerEntry
 from partners.models import Partner
+from seasons.models import League, Season
 
 from . import leaderboard
-from .models import League, Season, SpecialPrize
+from .models import SpecialPrize
 
 
 @receiver(post_save, sender=LedgerEntry)

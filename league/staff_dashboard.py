@@ -23,10 +23,10 @@ from challenges.models import Claim, LedgerEntry
 from challenges.rules import NEW_CUSTOMER_CODE
 from credits.models import CreditLine, CreditNoteLine
 from partners.models import Partner
+from seasons.models import Season
 
 from . import leaderboard
 from .charts import LineChart, running_total
-from .models import Season
 
 TOP = 3
 ZERO = Decimal("0.00")

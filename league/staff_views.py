@@ -18,10 +18,11 @@ from django.views.decorators.http import require_POST
 from core.decorators import staff_required
 from core.errors import DomainError
 from partners.models import Partner
+from seasons.models import League, Season
 
 from . import exports, leaderboard, services
 from .forms import FreezeForm, LeagueCriterionForm, PrizeForm
-from .models import League, Season, SpecialPrize
+from .models import SpecialPrize
 from .tables import StaffRow, StaffTable
 
 PAGE_SIZE = 100

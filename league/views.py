@@ -14,10 +14,10 @@ from challenges.models import Challenge
 from challenges.staff_selectors import claim_contradicted_list
 from core.decorators import staff_required
 from core.errors import DomainError
+from seasons.models import Season
 
 from . import services, staff_dashboard
 from .forms import SeasonCopyForm
-from .models import Season
 
 
 def home(request):

@@ -3,7 +3,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from league.models import League
+from seasons.models import League
 
 from .models import Partner
 

@@ -20,7 +20,7 @@ from django.utils.text import slugify
 
 from core.csvfiles import CsvHeaderError, csv_rows
 from core.errors import DomainError
-from league.models import League, Season
+from seasons.models import League, Season
 
 from .models import Partner
 from .services import _assign_pseudonym

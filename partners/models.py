@@ -75,9 +75,9 @@ class Partner(models.Model):
         WITHDRAWN = "withdrawn", _("withdrawn")
         DISQUALIFIED = "disqualified", _("disqualified")
 
-    season = models.ForeignKey("league.Season", on_delete=models.PROTECT, related_name="partners")
+    season = models.ForeignKey("seasons.Season", on_delete=models.PROTECT, related_name="partners")
     league = models.ForeignKey(
-        "league.League", on_delete=models.PROTECT, null=True, blank=True, related_name="partners"
+        "seasons.League", on_delete=models.PROTECT, null=True, blank=True, related_name="partners"
     )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
@@ -172,7 +172,7 @@ class Membership(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="memberships")
-    season = models.ForeignKey("league.Season", on_delete=models.CASCADE, related_name="+")
+    season = models.ForeignKey("seasons.Season", on_delete=models.CASCADE, related_name="+")
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -249,7 +249,7 @@ class EndCustomer(models.Model):
     """An end customer a partner reported; it belongs to that partner (SPEC section 3)."""
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="customers")
-    season = models.ForeignKey("league.Season", on_delete=models.CASCADE, related_name="+")
+    season = models.ForeignKey("seasons.Season", on_delete=models.CASCADE, related_name="+")
     name = models.CharField(_("name"), max_length=200)
     tenant_id = models.CharField(
         _("Azure tenant ID"),
@@ -293,7 +293,7 @@ class CustomerExclusion(models.Model):
         TENANT = "tenant", _("Azure tenant ID")
         DOMAIN = "domain", _("domain and its subdomains")
 
-    season = models.ForeignKey("league.Season", on_delete=models.CASCADE, related_name="+")
+    season = models.ForeignKey("seasons.Season", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     value = models.CharField(_("value"), max_length=253)
     reason = models.TextField(_("reason"))

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
-from league.models import League, Season
+from seasons.models import League, Season
 
 from .models import Invitation, Membership, Partner, User
 from .notifications import email_send

@@ -15,7 +15,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 
-from league.models import Season
+from seasons.models import Season
 
 from .models import Membership, Partner
 

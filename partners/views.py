@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 
 from core.decorators import staff_required
 from core.errors import DomainError
-from league.models import Season
+from seasons.models import Season
 
 from . import services
 from .forms import ApproveForm, InvitationForm, RegistrationForm, RejectForm

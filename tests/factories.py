@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from challenges.catalogue import CATALOGUE
 from challenges.models import Challenge, Claim
-from league.models import League, Season
 from partners.models import EndCustomer, Invitation, Membership, Partner, User
+from seasons.models import League, Season
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -31,10 +31,12 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "django_tables2",
-    "league",
+    # The portal's apps, bottom layer first (import-linter keeps the order, `make lint`).
+    "seasons",
     "partners",
     "challenges",
     "credits",
+    "league",
 ]
 
 MIDDLEWARE = [

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from credits.models import CreditLine
 from credits.notes import credit_notes_issue
-from league.models import Season
+from seasons.models import Season
 from tests.credits.test_notes import change_credit, credit_line
 from tests.factories import LeagueFactory, PartnerFactory, SeasonFactory
 

@@ -35,7 +35,7 @@ def running_season(slug: str, name: str):
 
     from challenges.catalogue import CATALOGUE
     from challenges.models import Challenge
-    from league.models import Season
+    from seasons.models import Season
 
     today = timezone.localdate()
     season = Season.objects.create(

@@ -10,8 +10,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from challenges.models import Claim, LedgerEntry
-from league.models import League
 from partners.models import EndCustomer, Membership, Partner, User
+from seasons.models import League
 
 from .helpers import STAFF_EMAIL, STAFF_PASSWORD, current_totp_code, running_season, submit_button
 

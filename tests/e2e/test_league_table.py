@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 
 from challenges.catalogue import CATALOGUE
 from challenges.models import Challenge, Claim, LedgerEntry
-from league.models import League
 from partners.models import EndCustomer, Membership, Partner, User
+from seasons.models import League
 
 from .helpers import running_season, submit_button
 

@@ -11,8 +11,8 @@ import pytest
 from django.utils import timezone, translation
 from playwright.sync_api import expect
 
-from league.models import League, Season
 from partners.models import Membership, Partner, User
+from seasons.models import League, Season
 
 from .helpers import STAFF_EMAIL, STAFF_PASSWORD, current_totp_code, submit_button
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from challenges.models import Challenge
-from league.models import League, Season
+from seasons.models import League, Season
 from tests.factories import LeagueFactory, SeasonFactory
 
 

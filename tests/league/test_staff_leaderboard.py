@@ -8,7 +8,8 @@ from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from league.models import Season, SpecialPrize
+from league.models import SpecialPrize
+from seasons.models import Season
 from tests.conftest import client_for
 from tests.factories import PartnerFactory
 

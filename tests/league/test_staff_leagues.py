@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from league.models import League
+from seasons.models import League
 from tests.factories import LeagueFactory, PartnerFactory, SeasonFactory
 
 pytestmark = pytest.mark.django_db

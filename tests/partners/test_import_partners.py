@@ -1,8 +1,8 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from league.models import League
 from partners.models import Partner
+from seasons.models import League
 from tests.factories import PartnerFactory
 
 GOOD = (

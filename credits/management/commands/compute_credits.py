@@ -6,7 +6,7 @@ Runs the same service as the Celery task, synchronously, and prints what it did.
 from django.core.management.base import BaseCommand, CommandError
 
 from credits.computation import credits_compute
-from league.models import Season
+from seasons.models import Season
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from credits.exports import credit_lines_write
-from league.models import Season
+from seasons.models import Season
 
 
 def _umask() -> int:

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from core.errors import DomainError
 from credits.importer import billing_import_file
 from credits.models import BillingImport
-from league.models import Season
+from seasons.models import Season
 
 ERRORS_PRINTED = 20
 

@@ -29,10 +29,10 @@ from challenges import services as claim_services
 from challenges.catalogue import CATALOGUE
 from challenges.importers import import_user
 from challenges.models import AcademyDate, Challenge, Claim
-from league.models import League, Season
 from league.services import season_activate
 from partners.models import EndCustomer, Membership, Partner, User
 from partners.services import _assign_pseudonym
+from seasons.models import League, Season
 
 DEMO_SLUG = "demo"
 PARTNER_LOGIN = ("partner@demo.example", "demo-partner-2025")
