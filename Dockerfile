@@ -27,6 +27,8 @@ RUN pip install --require-hashes -r requirements-pip.txt \
 
 COPY manage.py ./
 COPY config ./config
+COPY core ./core
+COPY seasons ./seasons
 COPY league ./league
 COPY partners ./partners
 COPY challenges ./challenges

@@ -18,7 +18,7 @@ help:
 	@echo "make install-dev  install requirements-dev.txt as well"
 	@echo "make run          migrate, seed the demo and serve on http://127.0.0.1:8000"
 	@echo "make test         run the test suite (PYTEST_ARGS=... to pass options)"
-	@echo "make lint         ruff check + ruff format --check"
+	@echo "make lint         ruff check, ruff format --check, lint-imports (the layers)"
 	@echo "make messages     update and compile the German translations"
 	@echo "make clean        remove caches and collected static files (distclean: also .venv)"
 
@@ -77,6 +77,7 @@ test: install-dev
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 # compilemessages walks the whole tree; without --ignore it would compile Django's own catalogues
 # inside .venv.

@@ -22,7 +22,7 @@ from core.formatting import money
 from partners.models import CustomerExclusion, EndCustomer, Membership, Partner, User
 from partners.notifications import email_send
 
-from . import rules
+from . import billing, rules
 from .models import (
     AcademyDate,
     AcademySeat,
@@ -207,18 +207,6 @@ def _check_claim_content(challenge: Challenge, data: ClaimData, season) -> None:
         raise DomainError(_("Please give the Azure subscription ID of the new end customer."))
 
 
-def azure_first_usage(*, tenant_ids, season) -> dict[str, date]:
-    """Tenant → the day of its first Azure consumption before the season's start, for the tenants
-    that have any in the billing imported so far (SPEC 3: "new to Azure").
-
-    The one place where challenges read billing: credits sits above challenges (it reads the
-    claims), so its selector is imported here, lazily, and nowhere else in this app.
-    """
-    from credits.selectors import azure_first_usage_before
-
-    return azure_first_usage_before(tenant_ids=tenant_ids, before=season.start_date)
-
-
 def not_new_reason(first_usage: date) -> str:
     """Why a `new_customer` claim does not count; also the reason staff revoke it with."""
     return _(
@@ -230,7 +218,7 @@ def not_new_reason(first_usage: date) -> str:
 def _check_new_to_azure(challenge: Challenge, customer: EndCustomer | None, season) -> None:
     if challenge.code != rules.NEW_CUSTOMER_CODE or customer is None:
         return
-    first = azure_first_usage(tenant_ids=[customer.tenant_id], season=season).get(
+    first = billing.azure_first_usage(tenant_ids=[customer.tenant_id], season=season).get(
         customer.tenant_id
     )
     if first is not None:

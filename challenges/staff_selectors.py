@@ -12,7 +12,7 @@ from django.utils import timezone
 from partners.models import CustomerExclusion, EndCustomer, Partner
 from seasons.models import Season
 
-from . import rules, services
+from . import billing, rules, services
 from .models import AcademyDate, AcademySeat, Claim, ClaimTransition, LedgerEntry, Redemption
 from .staff_forms import ORDER_NEWEST, STATUS_ALL, STATUS_OPEN
 
@@ -116,7 +116,7 @@ def azure_use_before_season(claims: Iterable[Claim]) -> dict[int, date]:
         return {}
     seasons = Season.objects.in_bulk({c.season_id for c in claims})
     # Against the latest start, then per claim against its own season's start.
-    first_use = services.azure_first_usage(
+    first_use = billing.azure_first_usage(
         tenant_ids={c.customer.tenant_id for c in claims},
         season=max(seasons.values(), key=lambda s: s.start_date),
     )
@@ -150,7 +150,7 @@ def claim_contradicted_list(*, season: Season) -> list[ContradictedRow]:
         .select_related("partner__league", "challenge", "customer", "decided_by")
         .order_by("decided_at", "pk")
     )
-    first_use = services.azure_first_usage(
+    first_use = billing.azure_first_usage(
         tenant_ids={c.customer.tenant_id for c in claims}, season=season
     )
     return [

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from core import formatting
 from core.decorators import staff_required
 from core.errors import DomainError
 from core.formatting import number
@@ -28,7 +27,6 @@ from .staff_forms import (
     STATUS_OPEN,
     AcademyDateForm,
     AskForm,
-    DisqualifyForm,
     ExclusionForm,
     QueueFilterForm,
     RedemptionRejectForm,
@@ -291,59 +289,6 @@ def contradicted(request):
 
 
 # --- Partner -------------------------------------------------------------------------------------
-
-
-@staff_required
-def partner_disqualify(request, pk):
-    # The step revokes points and settles money (credits sits above challenges: its service
-    # calls the points service, not the other way round).
-    from credits import disqualification
-    from credits.selectors import partner_money
-
-    partner = get_object_or_404(Partner.objects.select_related("season", "league"), pk=pk)
-    money = partner_money(partner)
-    form = DisqualifyForm(request.POST or None, issued=money.issued)
-    if request.method == "POST" and form.is_valid():
-        reclaim = form.cleaned_data["reclaim_eur"] if form.cleaned_data["reclaim"] else None
-        try:
-            notes = disqualification.partner_disqualify(
-                partner=partner,
-                reviewer=request.user,
-                reason=form.cleaned_data["reason"],
-                reclaim_eur=reclaim,
-            )
-        except DomainError as exc:
-            messages.error(request, str(exc))
-            return redirect("challenges:staff-disqualify", pk=partner.pk)
-        messages.success(
-            request,
-            _("%(company)s is disqualified; all its points are revoked.")
-            % {"company": partner.name},
-        )
-        if notes:
-            messages.success(
-                request,
-                ngettext(
-                    "%(amount)s reclaimed with the correction note %(numbers)s.",
-                    "%(amount)s reclaimed with the correction notes %(numbers)s.",
-                    len(notes),
-                )
-                % {
-                    "amount": formatting.money(-sum(note.total_eur for note in notes)),
-                    "numbers": ", ".join(note.number for note in notes),
-                },
-            )
-        return redirect("partners:staff-registration-detail", pk=partner.pk)
-    return render(
-        request,
-        "challenges/staff/partner_disqualify.html",
-        {
-            "partner": partner,
-            "form": form,
-            "summary": staff_selectors.partner_summary(partner),
-            "money": money,
-        },
-    )
 
 
 # --- Exclusions ----------------------------------------------------------------------------------

@@ -25,11 +25,6 @@ urlpatterns = [
     path("staff/claims/contradicted/", staff_views.contradicted, name="staff-contradicted"),
     path("staff/claims/<int:pk>/", staff_views.claim_review, name="staff-claim"),
     path("staff/claims/<int:pk>/evidence/", staff_views.claim_evidence, name="staff-evidence"),
-    path(
-        "staff/partners/<int:pk>/disqualify/",
-        staff_views.partner_disqualify,
-        name="staff-disqualify",
-    ),
     path("staff/exclusions/", staff_views.exclusions, name="staff-exclusions"),
     path("staff/academy/", staff_views.academy, name="staff-academy"),
     path("staff/trainings/", staff_views.redemptions, name="staff-redemptions"),

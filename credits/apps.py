@@ -9,4 +9,10 @@ class CreditsConfig(AppConfig):
     def ready(self):
         # Connects the guards that refuse changes to issued credit notes and the recompute after
         # an exclusion, in every process (web, worker, shell), not only where the URLs are loaded.
+        # "New to Azure" (SPEC 3): the claims below ask the billing through this one function.
+        from challenges.billing import register_first_usage_before
+
         from . import notes, signals  # noqa: F401
+        from .selectors import azure_first_usage_before
+
+        register_first_usage_before(azure_first_usage_before)

@@ -189,7 +189,7 @@ def usage_facts(*, season_id: int, tenant_id: str | None = None) -> rules.Facts:
 def azure_first_usage_before(*, tenant_ids, before: date) -> dict[str, date]:
     """For each of `tenant_ids` with Azure consumption before `before` in any imported billing
     (any season, partner or subscription): the day of its first usage. "New to Azure" (SPEC 3)
-    asks this of the claims (challenges.services.azure_first_usage, the one caller), with the
+    asks this of the claims (`challenges.billing`, registered in `CreditsConfig.ready`), with the
     same test as the credit rules (`eligibility.new_customer_verdict`). One query; naming the
     seasons lets PostgreSQL use the (season, customer_tenant_id) index.
     """

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import import_views, note_views, views
+from . import disqualification_views, import_views, note_views, views
 
 app_name = "credits"
 
@@ -33,4 +33,10 @@ urlpatterns = [
     path("staff/credit-notes/", note_views.staff_notes, name="staff-notes"),
     path("staff/credit-notes/export.csv", note_views.staff_notes_csv, name="staff-notes-csv"),
     path("staff/credit-notes/<int:pk>/pdf/", note_views.staff_note_pdf, name="staff-note-pdf"),
+    # Staff: disqualification (points revoked by challenges, money settled here).
+    path(
+        "staff/partners/<int:pk>/disqualify/",
+        disqualification_views.partner_disqualify,
+        name="staff-disqualify",
+    ),
 ]

@@ -15,6 +15,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import tomllib
 from fnmatch import fnmatch
 from pathlib import Path
 
@@ -446,7 +447,7 @@ def test_dockerfile_copy_sources_exist_and_are_not_dockerignored():
 
 def test_dockerfile_copies_every_part_of_the_project():
     dockerfile_text = DOCKERFILE.read_text()
-    needed = ["manage.py", settings.ROOT_URLCONF.split(".")[0]]  # the project package
+    needed = ["manage.py", *_layers()]  # every package of the portal, apps or not
     for app in settings.INSTALLED_APPS:
         top = app.split(".")[0]
         if (REPO / top).is_dir():
@@ -517,6 +518,29 @@ def _make_dry_run(target: str, *flags: str) -> str:
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+def _layers() -> list[str]:
+    """The layered contract of import-linter (pyproject.toml), top first."""
+    contracts = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["importlinter"]
+    (layers,) = [c["layers"] for c in contracts["contracts"] if c["type"] == "layers"]
+    return layers
+
+
+def test_make_lint_checks_the_layers_and_ci_runs_it():
+    assert re.search(r"\S*lint-imports\b", _make_dry_run("lint"))
+    assert re.search(r"^\s*make lint\b", CI_RUN.read_text(), re.M)
+
+
+def test_the_layer_contract_covers_every_package_of_the_portal():
+    """A new app left out of the contract could import anything; the layers name them all, in the
+    order INSTALLED_APPS lists them (bottom first), with core below and config on top."""
+    layers = _layers()
+    apps = [app for app in settings.INSTALLED_APPS if (REPO / app.split(".")[0]).is_dir()]
+    project = settings.ROOT_URLCONF.split(".")[0]
+    assert layers == [project, *reversed(apps), "core"]
+    root_packages = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["importlinter"]
+    assert sorted(root_packages["root_packages"]) == sorted(layers)
 
 
 def test_make_test_runs_pytest_without_rate_limits():

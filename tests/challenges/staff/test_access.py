@@ -36,7 +36,7 @@ def staff_urls(world):
         reverse("challenges:staff-queue") + "?status=all&order=newest",
         reverse("challenges:staff-claim", args=[claim.pk]),
         reverse("challenges:staff-evidence", args=[claim.pk]),
-        reverse("challenges:staff-disqualify", args=[partner.pk]),
+        reverse("credits:staff-disqualify", args=[partner.pk]),
         reverse("challenges:staff-exclusions"),
         reverse("challenges:staff-academy"),
         reverse("challenges:staff-redemptions"),

@@ -8,9 +8,14 @@ from challenges.models import Claim, LedgerEntry
 from credits.models import CreditLine, CreditNote
 from credits.notes import credit_notes_issue
 from partners.models import Partner
+from tests.challenges.staff.helpers import (
+    approved_claim,
+    claim_for,
+    english,
+    messages_of,
+    points_of,
+)
 from tests.credits.test_notes import credit_line
-
-from .helpers import approved_claim, claim_for, english, messages_of, points_of
 
 
 @pytest.mark.django_db
@@ -25,7 +30,7 @@ def test_disqualification_revokes_all_points_and_records_the_reason(
     open_claim = claim_for(company_a, code="presales_sizing")
     other = approved_claim(company_c, staff_user)
     assert points_of(company_a) == 200 + 200 + 20 + 200
-    url = reverse("challenges:staff-disqualify", args=[company_a.pk])
+    url = reverse("credits:staff-disqualify", args=[company_a.pk])
 
     page = staff_client.get(url)
     assert page.status_code == 200 and page.context["summary"]["points"] == 620
@@ -81,7 +86,7 @@ def test_the_screen_shows_the_amount_on_issued_notes_before_anything_happens(
     staff_client, staff_user, company_a
 ):
     _noted, note = _issued(company_a, staff_user)
-    url = reverse("challenges:staff-disqualify", args=[company_a.pk])
+    url = reverse("credits:staff-disqualify", args=[company_a.pk])
 
     german = staff_client.get(url).content.decode()
     assert "10.000,00 €" in german and note.number in german
@@ -100,7 +105,7 @@ def test_disqualifying_without_the_reclaim_leaves_issued_money_alone(
     staff_client, staff_user, company_a
 ):
     noted, _note = _issued(company_a, staff_user)
-    url = reverse("challenges:staff-disqualify", args=[company_a.pk])
+    url = reverse("credits:staff-disqualify", args=[company_a.pk])
 
     response = english(staff_client).post(
         url, {"reason": "Manipulation.", "confirm": "on", "reclaim_eur": "10000.00"}, follow=True
@@ -121,7 +126,7 @@ def test_the_reclaim_issues_one_correction_note_and_a_double_click_reclaims_once
     staff_client, staff_user, company_a
 ):
     _noted, note = _issued(company_a, staff_user)
-    url = reverse("challenges:staff-disqualify", args=[company_a.pk])
+    url = reverse("credits:staff-disqualify", args=[company_a.pk])
     data = {"reason": "Manipulation.", "confirm": "on", "reclaim": "on", "reclaim_eur": "10000.00"}
 
     response = english(staff_client).post(url, data, follow=True)
@@ -143,7 +148,7 @@ def test_a_reclaim_of_an_amount_no_longer_shown_changes_nothing(
     staff_client, staff_user, company_a
 ):
     _issued(company_a, staff_user)
-    url = reverse("challenges:staff-disqualify", args=[company_a.pk])
+    url = reverse("credits:staff-disqualify", args=[company_a.pk])
     english(staff_client)
 
     stale = staff_client.post(
