@@ -120,3 +120,25 @@ def test_production_settings_pass_the_deployment_checklist(hosts):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_production_limits_how_long_a_task_may_run():
+    code = (
+        "from django.conf import settings; "
+        "print(settings.CELERY_TASK_SOFT_TIME_LIMIT, settings.CELERY_TASK_TIME_LIMIT)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=REPO,
+        env={
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DJANGO_ENV": "production",
+            "SECRET_KEY": "x" * 50,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    soft, hard = map(int, result.stdout.split())
+    assert 0 < soft < hard

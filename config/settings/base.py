@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "django_tables2",
+    "django_filters",
     # The portal's apps, bottom layer first (import-linter keeps the order, `make lint`).
     "seasons",
     "partners",
