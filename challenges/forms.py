@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.formatting import file_size
+from partners import identity
 from partners.models import EndCustomer, Partner
 
 from . import services
@@ -66,7 +67,7 @@ class CustomerForm(forms.Form):
         )
 
     def clean_domain(self):
-        value = services.normalise_domain(self.cleaned_data["domain"])
+        value = identity.normalise_domain(self.cleaned_data["domain"])
         try:
             ascii_value = value.encode("idna").decode("ascii")
         except UnicodeError:

@@ -43,6 +43,7 @@ from django.db import transaction
 
 from core.csvfiles import CsvHeaderError, csv_rows
 from core.errors import DomainError
+from partners import identity
 from partners.models import EndCustomer, Membership, Partner, User
 from seasons.models import Season
 
@@ -164,13 +165,13 @@ def _checked(row: ClaimRow) -> tuple[str, date, str]:
     status = row.status.lower()
     if status not in STATUSES:
         raise RowError(f"column status: {row.status!r} is not one of {', '.join(STATUSES)}")
-    tenant_id = services.normalise_tenant(row.customer_tenant_id)
+    tenant_id = identity.normalise_tenant(row.customer_tenant_id)
     if not GUID_RE.match(tenant_id):
         raise RowError(
             f"column customer_tenant_id: {row.customer_tenant_id!r} is not an Azure tenant ID "
             "(a GUID)"
         )
-    subscription_id = services.normalise_tenant(row.subscription_id)
+    subscription_id = identity.normalise_tenant(row.subscription_id)
     if subscription_id and not GUID_RE.match(subscription_id):
         raise RowError(
             f"column subscription_id: {row.subscription_id!r} is not an Azure subscription ID "

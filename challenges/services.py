@@ -19,6 +19,8 @@ from django.utils.translation import override
 
 from core.errors import DomainError
 from core.formatting import money
+from partners import identity
+from partners.identity import Exclusions
 from partners.models import CustomerExclusion, EndCustomer, Membership, Partner, User
 from partners.notifications import email_send
 
@@ -75,38 +77,6 @@ def _notify_partner(claim: Claim) -> None:
 # --- End customers -------------------------------------------------------------------------------
 
 
-def normalise_domain(value: str) -> str:
-    value = value.strip().lower()
-    for prefix in ("https://", "http://"):
-        if value.startswith(prefix):
-            value = value[len(prefix) :]
-    value = value.split("/", 1)[0]
-    return value.removeprefix("www.").rstrip(".")
-
-
-def normalise_tenant(value: str) -> str:
-    return value.strip().lower().strip("{}")
-
-
-def exclusion_for(
-    season_id: int, tenant_id: str, domain: str, exclusions=None
-) -> CustomerExclusion | None:
-    """The exclusion that covers the end customer, if any; `exclusions` are the season's, when
-    the caller checks many customers with one query."""
-    if exclusions is None:
-        exclusions = CustomerExclusion.objects.filter(season_id=season_id)
-    for exclusion in exclusions:
-        if exclusion.kind == CustomerExclusion.Kind.TENANT and exclusion.value == tenant_id:
-            return exclusion
-        if (
-            exclusion.kind == CustomerExclusion.Kind.DOMAIN
-            and domain
-            and (domain == exclusion.value or domain.endswith("." + exclusion.value))
-        ):
-            return exclusion
-    return None
-
-
 @dataclass(frozen=True)
 class CustomerData:
     name: str
@@ -119,8 +89,11 @@ class CustomerData:
 def customer_create(*, partner: Partner, data: CustomerData, actor: User | None) -> EndCustomer:
     if partner.status != Partner.Status.APPROVED:
         raise DomainError(_("Only approved participants can report end customers."))
-    tenant_id, domain = normalise_tenant(data.tenant_id), normalise_domain(data.domain)
-    exclusion = exclusion_for(partner.season_id, tenant_id, domain)
+    tenant_id, domain = (
+        identity.normalise_tenant(data.tenant_id),
+        identity.normalise_domain(data.domain),
+    )
+    exclusion = Exclusions.of_season(partner.season_id).covering(tenant_id, domain)
     if exclusion is not None:
         raise DomainError(
             _("This end customer is excluded from the league: %(reason)s")
@@ -254,7 +227,9 @@ def claim_submit(
         )
     if customer is None or customer.partner_id != partner.pk:
         raise DomainError(_("Please choose one of your own end customers."))
-    exclusion = exclusion_for(partner.season_id, customer.tenant_id, customer.domain)
+    exclusion = Exclusions.of_season(partner.season_id).covering(
+        customer.tenant_id, customer.domain
+    )
     if exclusion is not None:
         raise DomainError(
             _("This end customer is excluded from the league: %(reason)s")
@@ -383,7 +358,9 @@ def claim_approve(*, claim: Claim, reviewer: User) -> Claim:
                 raise DomainError(_("The partner no longer takes part in the league."))
             customer = claim.customer
             if customer is not None:
-                exclusion = exclusion_for(claim.season_id, customer.tenant_id, customer.domain)
+                exclusion = Exclusions.of_season(claim.season_id).covering(
+                    customer.tenant_id, customer.domain
+                )
                 if exclusion is not None:
                     raise DomainError(
                         _("This end customer is excluded from the league: %(reason)s")
@@ -734,15 +711,15 @@ def exclusion_create(
 ) -> CustomerExclusion:
     """Exclude an end customer (tenant ID) or a group of them (a domain and its subdomains).
 
-    From now on their claims are refused at submission and at approval (exclusion_for); claims
+    From now on their claims are refused at submission and at approval (`Exclusions`); claims
     approved before stay until staff revoke them, so points never vanish without a reason.
     """
     if kind not in CustomerExclusion.Kind.values:
         raise DomainError(_("Please choose whether to exclude a tenant ID or a domain."))
     if kind == CustomerExclusion.Kind.TENANT:
-        value = normalise_tenant(value)
+        value = identity.normalise_tenant(value)
     else:
-        value = normalise_domain(value)
+        value = identity.normalise_domain(value)
     if not value:
         raise DomainError(_("Please give the tenant ID or the domain to exclude."))
     if not reason.strip():

@@ -3,10 +3,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from partners import identity
 from partners.models import CustomerExclusion, Partner
 from seasons.models import League
 
-from . import services
 from .models import Challenge, Claim
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -113,11 +113,11 @@ class ExclusionForm(forms.Form):
         if not kind or not value:
             return data
         if kind == CustomerExclusion.Kind.TENANT:
-            value = services.normalise_tenant(value)
+            value = identity.normalise_tenant(value)
             if not value or len(value) > 36 or any(ch.isspace() for ch in value):
                 self.add_error("value", _("A tenant ID is a GUID of at most 36 characters."))
         else:
-            value = services.normalise_domain(value)
+            value = identity.normalise_domain(value)
             if "." not in value or any(ch.isspace() for ch in value):
                 self.add_error("value", _("Please give a domain such as contoso.com."))
         data["value"] = value

@@ -9,6 +9,7 @@ from pathlib import PurePath
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from partners.identity import Exclusions
 from partners.models import CustomerExclusion, EndCustomer, Partner
 from seasons.models import Season
 
@@ -278,15 +279,6 @@ def partner_summary(partner: Partner) -> dict:
 # --- Exclusions ----------------------------------------------------------------------------------
 
 
-def _excludes(exclusion: CustomerExclusion, customer: EndCustomer) -> bool:
-    # The same test as services.exclusion_for, for many customers at once.
-    if exclusion.kind == CustomerExclusion.Kind.TENANT:
-        return customer.tenant_id == exclusion.value
-    return bool(customer.domain) and (
-        customer.domain == exclusion.value or customer.domain.endswith("." + exclusion.value)
-    )
-
-
 @dataclass
 class ExclusionRow:
     exclusion: CustomerExclusion
@@ -314,7 +306,10 @@ def exclusion_list(*, season: Season) -> list[ExclusionRow]:
         .order_by("partner__name", "name")
     )
     return [
-        ExclusionRow(exclusion=e, customers=[c for c in customers if _excludes(e, c)])
+        ExclusionRow(
+            exclusion=e,
+            customers=[c for c in customers if Exclusions([e]).covering(c.tenant_id, c.domain)],
+        )
         for e in exclusions
     ]
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from core.decorators import staff_required
 from core.errors import DomainError
 from core.formatting import number
+from partners.identity import Exclusions
 from partners.models import Partner
 from seasons.models import Season
 
@@ -217,8 +218,8 @@ def claim_review(request, pk):
             "history": staff_selectors.partner_customer_history(claim),
             "conflicts": staff_selectors.claim_conflicts(claim),
             "used_before": used_before,
-            "exclusion": services.exclusion_for(
-                claim.season_id, customer.tenant_id, customer.domain
+            "exclusion": Exclusions.of_season(claim.season_id).covering(
+                customer.tenant_id, customer.domain
             )
             if customer
             else None,

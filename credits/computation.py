@@ -34,6 +34,7 @@ from django.db import transaction
 from django.db.models import DecimalField, F, OuterRef, Subquery, Sum
 from django.utils import timezone
 
+from partners.identity import Exclusions
 from partners.models import Partner
 from seasons.models import Season
 
@@ -167,7 +168,7 @@ def credits_compute(*, season: Season) -> ComputeSummary:
     with transaction.atomic():
         season = Season.objects.select_for_update(no_key=True).get(pk=season.pk)
         claims = selectors.credit_claims(season)
-        exclusions = selectors.exclusion_reasons(season)
+        exclusions = Exclusions.of_season(season.pk)
         billed = selectors.billed_months(season)
         facts = selectors.usage_facts(season_id=season.pk)
         new_customer_claims, workload_claims = selectors.rule_claims(claims, exclusions)

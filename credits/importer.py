@@ -54,6 +54,7 @@ from django.utils.translation import gettext as _
 
 from core import formatting
 from core.errors import DomainError
+from partners.identity import normalise_tenant
 from partners.models import Partner
 from seasons.models import Season
 
@@ -408,11 +409,6 @@ def _amount(value: str, decimal_comma: bool) -> tuple[str, Decimal] | None:
     return text, amount
 
 
-def _normalise_id(value: str) -> str:
-    # As challenges.services.normalise_tenant: claims store tenant and subscription IDs so.
-    return value.strip().lower().strip("{}")
-
-
 def _parse(
     f,
     *,
@@ -539,12 +535,12 @@ def _parse(
                     pricing = pricing[0]
                 else:
                     pricing = None  # not the USD list total; the computation converts instead
-        customer = _normalise_id(customer)
+        customer = normalise_tenant(customer)
         if not customer:
             add_error(line, CUSTOMER_ID, row[i_customer], _("Empty."))
         elif len(customer) > 36:
             add_error(line, CUSTOMER_ID, customer, _("Longer than an Azure tenant ID."))
-        entitlement = _normalise_id(row[i_entitlement])
+        entitlement = normalise_tenant(row[i_entitlement])
         if not entitlement:
             add_error(line, ENTITLEMENT_ID, row[i_entitlement], _("Empty."))
         elif len(entitlement) > 64:

@@ -49,11 +49,11 @@ from django.utils import timezone, translation
 from core import formatting
 from core.errors import DomainError
 from core.money import CENT
+from partners.identity import Exclusions
 from partners.models import Partner
 from seasons.models import Season
 
 from .models import CreditLine, CreditNote, CreditNoteLine
-from .selectors import excluded_reason, exclusion_reasons
 
 logger = logging.getLogger(__name__)
 # WeasyPrint logs every layout step at INFO; a worker's log should show the notes, not the steps.
@@ -247,12 +247,12 @@ def open_lines(*, season: Season, partner: Partner | None = None, lock=False) ->
     }
     result = []
     customers = _customers_of(lines)
-    exclusions = exclusion_reasons(season)
+    exclusions = Exclusions.of_season(season.pk)
     for line in lines:
         line.customer = customers.get(line.customer_id)
         row = history.get(line.pk)
         domain = line.customer.domain if line.customer else ""
-        if row is None and excluded_reason(line.customer_tenant_id, domain, exclusions):
+        if row is None and exclusions.covering(line.customer_tenant_id, domain):
             continue  # excluded since the last computation: never issued
         item = OpenLine(
             line=line,

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from challenges.models import Claim
 from challenges.services import redemption_balance
 from core import formatting
-from partners.models import CustomerExclusion, EndCustomer, Partner
+from partners.identity import Exclusions, normalise_tenant
+from partners.models import EndCustomer, Partner
 from seasons.models import Season
 
 from . import eligibility as rules
@@ -263,35 +264,11 @@ def credit_claims(season, *, tenant_id: str | None = None) -> list[ClaimRow]:
     ]
 
 
-def exclusion_reasons(season) -> tuple[dict[str, str], list[tuple[str, str]]]:
-    """Staff exclusions: by tenant ID, and by domain (a domain covers its subdomains)."""
-    tenants, domains = {}, []
-    for kind, value, reason in CustomerExclusion.objects.filter(season=season).values_list(
-        "kind", "value", "reason"
-    ):
-        if kind == CustomerExclusion.Kind.TENANT:
-            tenants[value.lower()] = reason
-        else:
-            domains.append((value.lower(), reason))
-    return tenants, domains
-
-
-def excluded_reason(tenant_id: str, domain: str, exclusions) -> str:
-    tenants, domains = exclusions
-    if tenant_id.lower() in tenants:
-        return tenants[tenant_id.lower()] or "excluded"
-    domain = (domain or "").lower()
-    for value, reason in domains:
-        if domain and (domain == value or domain.endswith("." + value)):
-            return reason or "excluded"
-    return ""
-
-
 def rule_claims(claims: list[ClaimRow], exclusions):
     """The claims as the pure rules take them."""
     new_customers, workloads = [], []
     for c in claims:
-        excluded = excluded_reason(c.tenant_id, c.domain, exclusions)
+        excluded = exclusions.reason(c.tenant_id, c.domain)
         if c.code == NEW_CUSTOMER_CODE:
             if c.subscription_id:
                 new_customers.append(
@@ -619,12 +596,12 @@ def customer_history(season, tenant_id: str) -> CustomerHistory:
     Uses the same facts and the same pure rules as the computation, for this one customer; a
     group without an approved claim is judged as if it had one ("what would happen").
     """
-    tenant_id = tenant_id.strip().lower()
+    tenant_id = normalise_tenant(tenant_id)
     facts = usage_facts(season_id=season.pk, tenant_id=tenant_id)
     index = rules.UsageIndex(facts)
     billed = frozenset(billed_months(season))
     period, rates = period_of(season), rates_of(season)
-    exclusions = exclusion_reasons(season)
+    exclusions = Exclusions.of_season(season.pk)
     claims = credit_claims(season, tenant_id=tenant_id)
     new_customer_claims, workload_claims = rule_claims(claims, exclusions)
 
@@ -655,7 +632,7 @@ def customer_history(season, tenant_id: str) -> CustomerHistory:
                     customers[0].partner_id if customers else 0,
                     tenant_id,
                     group,
-                    excluded_reason(tenant_id, domain, exclusions),
+                    exclusions.reason(tenant_id, domain),
                 )
             ]
         verdicts = [rules.workload_verdict(c, index, period, rates, billed) for c in claimed]

@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from challenges import rules
 from challenges.models import AcademyDate, Challenge, Claim, LedgerEntry
-from challenges.services import CLAIMABLE_KINDS, exclusion_for
-from partners.models import CustomerExclusion, EndCustomer, Partner
+from challenges.services import CLAIMABLE_KINDS
+from partners.identity import Exclusions
+from partners.models import EndCustomer, Partner
 
 from . import charts, leaderboard, standings
 
@@ -59,11 +60,11 @@ def _options(partner: Partner, challenges: list[Challenge], bonus: int) -> list[
             partner=partner, status__in=(Claim.Status.APPROVED, *Claim.OPEN)
         ).values_list("challenge_id", "count_key")
     )
-    exclusions = list(CustomerExclusion.objects.filter(season_id=partner.season_id))
+    exclusions = Exclusions.of_season(partner.season_id)
     customers = [
         customer
         for customer in EndCustomer.objects.filter(partner=partner).order_by("name", "pk")
-        if exclusion_for(partner.season_id, customer.tenant_id, customer.domain, exclusions) is None
+        if exclusions.covering(customer.tenant_id, customer.domain) is None
     ]
     options = []
     for challenge in challenges:
