@@ -179,10 +179,11 @@ def build(base_url: str, name: str, partners: int, customers: int, rows: int, re
         import_id = conn.execute(
             """
             INSERT INTO credits_billingimport (file_name, stored_path, sha256, size_bytes,
-                status, progress_bytes, rows_total, rows_stored, rows_skipped, error_count,
-                errors, months, unclassified, message, created_at, season_id)
-            VALUES ('bench.csv', '', repeat('0', 64), 0, 'succeeded', 0, %s, %s, 0, 0,
-                    '[]', '[]', '[]', '', now(), %s) RETURNING id
+                status, failure, attempt, league_digest, partner_months, progress_bytes,
+                rows_total, rows_stored, rows_skipped, error_count, errors, months, unclassified,
+                message, created_at, season_id)
+            VALUES ('bench.csv', '', repeat('0', 64), 0, 'succeeded', '', 1, '', 0, 0, %s, %s,
+                    0, 0, '[]', '[]', '[]', '', now(), %s) RETURNING id
             """,
             [rows, rows, season],
         ).fetchone()[0]
