@@ -43,7 +43,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import partial
 from pathlib import Path
 
 from django.conf import settings
@@ -58,6 +57,7 @@ from partners.identity import normalise_tenant
 from partners.models import Partner
 from seasons.models import Season
 
+from . import jobs
 from .import_lease import Lease, LeaseLost, billing_import_claim
 from .models import BilledMonth, BillingImport, ServiceGroupMapping, UsageRow, UsageSource
 
@@ -187,9 +187,7 @@ def billing_import_create(
         uploaded_by=user if user is not None and user.is_authenticated else None,
     )
     if enqueue:
-        from .tasks import import_billing_task
-
-        transaction.on_commit(partial(import_billing_task.delay, import_id=billing_import.pk))
+        jobs.billing_import_run_on_commit(import_id=billing_import.pk)
     return billing_import
 
 
@@ -763,7 +761,7 @@ class _Writer:
         if not succeeded:
             raise LeaseLost
         if self.compute:
-            transaction.on_commit(partial(_enqueue_compute, season_id=self.season_id), robust=True)
+            jobs.credits_compute_on_commit(season_id=self.season_id)
 
     def rollback(self) -> None:
         self._close(_Rollback())
@@ -1100,12 +1098,6 @@ def _run(
     )
 
 
-def _enqueue_compute(*, season_id: int) -> None:
-    from .tasks import compute_credits_task
-
-    compute_credits_task.delay(season_id=season_id)
-
-
 def _unclassified(categories: dict[str, list]) -> list[dict]:
     """Meter categories of the stored rows that no mapping names: category, rows, amount."""
     mapped = set(ServiceGroupMapping.objects.values_list("category_key", flat=True))
@@ -1184,4 +1176,4 @@ def service_group_delete(*, mapping: ServiceGroupMapping) -> None:
 def _recompute_current_season() -> None:
     season = Season.objects.current()
     if season is not None:
-        transaction.on_commit(partial(_enqueue_compute, season_id=season.pk), robust=True)
+        jobs.credits_compute_on_commit(season_id=season.pk)

@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from core.errors import DomainError
-from credits import import_lease, importer
+from credits import import_lease, importer, jobs
 from credits.import_lease import (
     billing_import_claim,
     billing_import_reap_expired,
@@ -32,7 +32,7 @@ postgres_only = pytest.mark.skipif(
 
 @pytest.fixture(autouse=True)
 def _no_credit_computation(monkeypatch):
-    monkeypatch.setattr(importer, "_enqueue_compute", lambda **kw: None)
+    monkeypatch.setattr(jobs, "credits_compute", lambda **kw: None)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from credits import importer
+from credits import importer, jobs
 from credits.import_lease import billing_import_claim
 from credits.models import BillingImport, UsageRow
 from tests.conftest import client_for
@@ -22,7 +22,7 @@ def _english_and_private_media(settings, tmp_path, monkeypatch):
     settings.LANGUAGE_CODE = "en"
     translation.activate("en")
     # The credit computation is another module's concern; here it is only enqueued.
-    monkeypatch.setattr(importer, "_enqueue_compute", lambda **kw: None)
+    monkeypatch.setattr(jobs, "credits_compute", lambda **kw: None)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from credits import importer
+from credits import importer, jobs
 from credits.models import ServiceGroup, ServiceGroupMapping
 from tests.conftest import client_for
 from tests.factories import PartnerFactory
@@ -27,7 +27,7 @@ def _english_and_private_media(settings, tmp_path, monkeypatch):
 @pytest.fixture
 def enqueued(monkeypatch):
     calls = []
-    monkeypatch.setattr(importer, "_enqueue_compute", lambda **kw: calls.append(kw))
+    monkeypatch.setattr(jobs, "credits_compute", lambda **kw: calls.append(kw))
     return calls
 
 
