@@ -4,9 +4,9 @@ from celery import shared_task
 
 from seasons.models import Season
 
+from .billing_import.lease import billing_import_reap_expired
+from .billing_import.run import billing_import_run
 from .computation import credits_compute
-from .import_lease import billing_import_reap_expired
-from .importer import billing_import_run
 from .notes import credit_note_render
 
 

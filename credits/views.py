@@ -50,7 +50,7 @@ def partner_credits(request, membership):
             "rows": _rows(lines),
             "totals": selectors.credit_totals(lines),
             "notes": selectors.partner_credit_notes(partner),
-            "billed": selectors.billed_month_list(season),
+            "billed": selectors.billed_month_list(season=season),
         },
     )
 
@@ -126,7 +126,7 @@ def staff_credits(request):
             "page": page,
             "rows": _rows(page.object_list),
             "totals": selectors.credit_totals(lines),
-            "billed": selectors.billed_month_list(season),
+            "billed": selectors.billed_month_list(season=season),
             "last_computed": CreditLine.objects.filter(season=season)
             .order_by("-computed_at")
             .values_list("computed_at", flat=True)

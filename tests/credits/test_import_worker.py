@@ -26,8 +26,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from credits import jobs
-from credits.import_lease import billing_import_reap_expired
-from credits.importer import billing_import_create
+from credits.billing_import.lease import billing_import_reap_expired
+from credits.billing_import.upload import billing_import_create
 from credits.models import BilledMonth, BillingImport, UsageRow
 from tests.factories import PartnerFactory
 

@@ -27,8 +27,8 @@ from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 
-from . import jobs
-from .models import BillingImport
+from .. import jobs
+from ..models import BillingImport
 
 logger = logging.getLogger(__name__)
 
