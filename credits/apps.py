@@ -14,6 +14,6 @@ class CreditsConfig(AppConfig):
 
         # The tasks too: the services start them by name (credits.jobs).
         from . import notes, signals, tasks  # noqa: F401
-        from .selectors import azure_first_usage_before
+        from .selectors.usage import azure_first_usage_before
 
         register_first_usage_before(azure_first_usage_before)

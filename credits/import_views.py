@@ -1,6 +1,6 @@
 """Staff pages of the billing import (SPEC section 6): upload and list, an import's live progress
 and report, the service-group mapping. Every write goes through credits.billing_import and
-credits.services; the reads through credits.selectors."""
+credits.services; the reads through credits.selectors.billing."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -19,7 +19,7 @@ from .billing_import.lease import billing_import_reap_expired, billing_import_re
 from .billing_import.upload import billing_import_create
 from .import_forms import BillingUploadForm, ServiceGroupMappingForm
 from .models import BillingImport, ServiceGroup, ServiceGroupMapping
-from .selectors import billed_month_list, billing_import_list, unclassified_list
+from .selectors.billing import billed_month_list, billing_import_list, unclassified_list
 from .services import service_group_delete, service_group_set
 
 PAGE_SIZE = 25

@@ -29,6 +29,6 @@ How a file goes through, module by module:
    attempt, so a run given up meanwhile rolls back instead. The credit computation is enqueued
    after commit.
 
-The staff pages read the imports through `credits.selectors`; the service-group mapping
+The staff pages read the imports through `credits.selectors.billing`; the service-group mapping
 is written by `credits.services`.
 """

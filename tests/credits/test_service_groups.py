@@ -9,7 +9,7 @@ from django.utils import translation
 
 from credits import jobs
 from credits.models import ServiceGroup, ServiceGroupMapping
-from credits.selectors import unclassified_list
+from credits.selectors.billing import unclassified_list
 from tests.conftest import client_for
 from tests.factories import PartnerFactory
 
