@@ -94,7 +94,7 @@ def row(tier2="1111111", *, amount="10.50", day="2024-10-15", **fields) -> dict:
     }
 
 
-def parse(content: bytes, league=LEAGUE):
+def parse(content: bytes, league=LEAGUE, flush=None):
     """Parse a file: (what was read, the rows handed to the writer, the report)."""
     stored, report = [], parser.Report()
     parsed = parser.parse(
@@ -102,7 +102,7 @@ def parse(content: bytes, league=LEAGUE):
         league=league,
         season_id=1,
         import_id=7,
-        flush=stored.extend,
+        flush=flush or stored.extend,
         report=report,
     )
     return parsed, stored, report
@@ -268,16 +268,10 @@ def test_rows_go_to_the_writer_in_batches_of_at_most_batch_rows(count, batch):
     batches = []
     original, parser.BATCH_ROWS = parser.BATCH_ROWS, batch  # (monkeypatch is per test)
     try:
-        parsed = parser.parse(
-            io.BytesIO(content),
-            league=LEAGUE,
-            season_id=1,
-            import_id=7,
-            flush=batches.append,
-            report=parser.Report(),
-        )
+        parsed, _stored, report = parse(content, flush=batches.append)
     finally:
         parser.BATCH_ROWS = original
+    assert report.count == 0, report.errors
     assert all(1 <= len(b) <= batch for b in batches)
     assert [Decimal(r[AMOUNT]) for b in batches for r in b] == [Decimal(n) for n in range(count)]
     assert (parsed.rows_kept, parsed.rows_skipped) == (count, 1)
