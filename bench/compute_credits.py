@@ -179,10 +179,11 @@ def build(base_url: str, name: str, partners: int, customers: int, rows: int, re
         import_id = conn.execute(
             """
             INSERT INTO credits_billingimport (file_name, stored_path, sha256, size_bytes,
-                status, progress_bytes, rows_total, rows_stored, rows_skipped, error_count,
-                errors, months, unclassified, message, created_at, season_id)
-            VALUES ('bench.csv', '', repeat('0', 64), 0, 'succeeded', 0, %s, %s, 0, 0,
-                    '[]', '[]', '[]', '', now(), %s) RETURNING id
+                status, failure, attempt, league_digest, partner_months, progress_bytes,
+                rows_total, rows_stored, rows_skipped, error_count, errors, months, unclassified,
+                message, created_at, season_id)
+            VALUES ('bench.csv', '', repeat('0', 64), 0, 'succeeded', '', 1, '', 0, 0, %s, %s,
+                    0, 0, '[]', '[]', '[]', '', now(), %s) RETURNING id
             """,
             [rows, rows, season],
         ).fetchone()[0]
@@ -280,9 +281,9 @@ def measure(explain: bool) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from credits import selectors
     from credits.computation import credits_compute
     from credits.models import CreditLine, UsageRow
+    from credits.selectors import usage
     from seasons.models import Season
 
     season = Season.objects.current()
@@ -319,13 +320,13 @@ def measure(explain: bool) -> dict:
     result["changed_on_repeat"] = summary.changed
 
     started = time.perf_counter()
-    facts = selectors.usage_facts(season_id=season.pk)
+    facts = usage.usage_facts(season_id=season.pk)
     result["facts_query"] = time.perf_counter() - started
     result["facts_rows"] = len(facts.subscriptions) + len(facts.groups) + len(facts.customers)
     if explain:
         with connection.cursor() as cursor:
             cursor.execute(
-                "EXPLAIN (ANALYZE, BUFFERS) " + selectors._facts_sql(tenant_only=False),
+                "EXPLAIN (ANALYZE, BUFFERS) " + usage._facts_sql(tenant_only=False),
                 {"season": season.pk, "tenant": None},
             )
             result["plan"] = "\n".join(r[0] for r in cursor.fetchall())

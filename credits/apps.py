@@ -12,7 +12,8 @@ class CreditsConfig(AppConfig):
         # "New to Azure" (SPEC 3): the claims below ask the billing through this one function.
         from challenges.billing import register_first_usage_before
 
-        from . import notes, signals  # noqa: F401
-        from .selectors import azure_first_usage_before
+        # The tasks too: the services start them by name (credits.jobs).
+        from . import notes, signals, tasks  # noqa: F401
+        from .selectors.usage import azure_first_usage_before
 
         register_first_usage_before(azure_first_usage_before)

@@ -8,7 +8,7 @@
    season — billing imports, billed months, credit notes — can still be inserted meanwhile.)
 2. reads everything in a fixed number of queries, none per partner or per customer: the approved
    credit claims, the staff exclusions, the billed months, ONE aggregate statement over the usage
-   rows (`selectors.usage_facts`) and the existing lines;
+   rows (`selectors.usage.usage_facts`) and the existing lines;
 3. applies the pure rules (`credits.eligibility`, `credits.caps`);
 4. writes only what changed, in bulk: one upsert (`INSERT ... ON CONFLICT DO UPDATE`) for new and
    changed lines, one delete for lines that are no longer eligible.
@@ -39,9 +39,11 @@ from partners.models import Partner
 from seasons.models import Season
 
 from . import eligibility as rules
-from . import selectors
 from .caps import CENT, ZERO, round_cents
 from .models import CreditLine, CreditNoteLine
+from .selectors.claims import credit_claims, rule_claims
+from .selectors.season import billed_months, period_of, rates_of
+from .selectors.usage import usage_facts
 
 SETTLED = (CreditLine.Status.FINAL, CreditLine.Status.CAPPED)
 MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -167,11 +169,11 @@ def credits_compute(*, season: Season) -> ComputeSummary:
     """Recompute every credit line of `season`; idempotent, serialised per season."""
     with transaction.atomic():
         season = Season.objects.select_for_update(no_key=True).get(pk=season.pk)
-        claims = selectors.credit_claims(season)
+        claims = credit_claims(season)
         exclusions = Exclusions.of_season(season.pk)
-        billed = selectors.billed_months(season)
-        facts = selectors.usage_facts(season_id=season.pk)
-        new_customer_claims, workload_claims = selectors.rule_claims(claims, exclusions)
+        billed = billed_months(season)
+        facts = usage_facts(season_id=season.pk)
+        new_customer_claims, workload_claims = rule_claims(claims, exclusions)
         existing = {
             (line.partner_id, line.customer_tenant_id, line.kind, line.service_group): line
             for line in noted_lines(
@@ -181,8 +183,8 @@ def credits_compute(*, season: Season) -> ComputeSummary:
             )
         }
         result = rules.credits_for(
-            period=selectors.period_of(season),
-            rates=selectors.rates_of(season),
+            period=period_of(season),
+            rates=rates_of(season),
             facts=facts,
             billed_months=billed,
             new_customer_claims=new_customer_claims,

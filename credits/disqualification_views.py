@@ -11,7 +11,7 @@ from partners.models import Partner
 
 from . import disqualification
 from .forms import DisqualifyForm
-from .selectors import partner_money
+from .selectors.pages import partner_money
 
 
 @staff_required

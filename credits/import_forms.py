@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.formatting import file_size
 
-from .importer import MAX_UPLOAD_BYTES
+from .billing_import.upload import MAX_UPLOAD_BYTES
 from .models import ServiceGroup
 
 

@@ -1,5 +1,6 @@
 """Staff pages of the billing import (SPEC section 6): upload and list, an import's live progress
-and report, the service-group mapping. Every write goes through credits.importer."""
+and report, the service-group mapping. Every write goes through credits.billing_import and
+credits.services; the reads through credits.selectors.billing."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -14,9 +15,12 @@ from core.decorators import staff_required
 from core.errors import DomainError
 from seasons.models import Season
 
-from . import import_lease, importer
+from .billing_import.lease import billing_import_reap_expired, billing_import_restart
+from .billing_import.upload import billing_import_create
 from .import_forms import BillingUploadForm, ServiceGroupMappingForm
 from .models import BillingImport, ServiceGroup, ServiceGroupMapping
+from .selectors.billing import billed_month_list, billing_import_list, unclassified_list
+from .services import service_group_delete, service_group_set
 
 PAGE_SIZE = 25
 RUNNING = (BillingImport.Status.PENDING, BillingImport.Status.RUNNING)
@@ -31,7 +35,7 @@ def _season(request) -> Season | None:
 
 @staff_required
 def billing(request):
-    import_lease.billing_import_reap_expired()  # a dead worker's import shows as such at once
+    billing_import_reap_expired()  # a dead worker's import shows as such at once
     season = _season(request)
     form = BillingUploadForm()
     if request.method == "POST":
@@ -40,7 +44,7 @@ def billing(request):
             form.add_error(None, _("There is no season; create one first."))
         elif form.is_valid():
             try:
-                billing_import = importer.billing_import_create(
+                billing_import = billing_import_create(
                     season=season, uploaded_file=form.cleaned_data["file"], user=request.user
                 )
             except DomainError as exc:
@@ -52,7 +56,7 @@ def billing(request):
                     % {"file": billing_import.file_name},
                 )
                 return redirect("credits:staff-billing-import", pk=billing_import.pk)
-    imports = Paginator(importer.billing_import_list(season=season), PAGE_SIZE).get_page(
+    imports = Paginator(billing_import_list(season=season), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     return render(
@@ -62,7 +66,7 @@ def billing(request):
             "season": season,
             "form": form,
             "imports": imports,
-            "billed_months": importer.billed_month_list(season=season),
+            "billed_months": billed_month_list(season=season),
             "seasons": Season.objects.all(),
         },
     )
@@ -100,7 +104,7 @@ def _progress(billing_import: BillingImport) -> dict:
 
 @staff_required
 def billing_import(request, pk):
-    import_lease.billing_import_reap_expired()
+    billing_import_reap_expired()
     billing_import = get_object_or_404(
         BillingImport.objects.select_related("season", "uploaded_by"), pk=pk
     )
@@ -138,7 +142,7 @@ def billing_import(request, pk):
 @require_GET
 @staff_required
 def billing_progress(request, pk):
-    import_lease.billing_import_reap_expired()  # the bar stops when the worker has
+    billing_import_reap_expired()  # the bar stops when the worker has
     billing_import = get_object_or_404(
         BillingImport.objects.only("status", "failure", "size_bytes", "progress_bytes"), pk=pk
     )
@@ -150,7 +154,7 @@ def billing_progress(request, pk):
 def billing_restart(request, pk):
     billing_import = get_object_or_404(BillingImport, pk=pk)
     try:
-        import_lease.billing_import_restart(billing_import=billing_import)
+        billing_import_restart(billing_import=billing_import)
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
@@ -172,7 +176,7 @@ def service_groups(request):
     if request.method == "POST":
         if request.POST.get("action") == "delete":
             mapping = _posted_mapping(request)
-            importer.service_group_delete(mapping=mapping)
+            service_group_delete(mapping=mapping)
             messages.success(
                 request,
                 _("%(category)s has no service group any more.")
@@ -182,7 +186,7 @@ def service_groups(request):
         form = ServiceGroupMappingForm(request.POST)
         if form.is_valid():
             try:
-                mapping, created = importer.service_group_set(**form.cleaned_data)
+                mapping, created = service_group_set(**form.cleaned_data)
             except DomainError as exc:
                 form.add_error(None, str(exc))
             else:
@@ -214,6 +218,6 @@ def service_groups(request):
             "groups": groups,
             "mapping_count": len(mappings),
             "group_choices": ServiceGroup.choices,
-            "unclassified": importer.unclassified_list(season=season),
+            "unclassified": unclassified_list(season=season),
         },
     )

@@ -53,6 +53,7 @@ from partners.identity import Exclusions
 from partners.models import Partner
 from seasons.models import Season
 
+from . import jobs
 from .models import CreditLine, CreditNote, CreditNoteLine
 
 logger = logging.getLogger(__name__)
@@ -360,19 +361,15 @@ def credit_notes_issue(
                 for item in group
             )
             notes.append(note)
-        from .tasks import render_credit_note_task
-
         for note in notes:
-            render_credit_note_task.delay_on_commit(note_id=note.pk)
+            jobs.credit_note_render_on_commit(note_id=note.pk)
     logger.info("Issued credit notes %s", ", ".join(note.number for note in notes))
     return notes
 
 
 def credit_note_render_enqueue(*, note_id: int) -> None:
     """Render a note's PDF again (its task was lost); harmless if it is already rendered."""
-    from .tasks import render_credit_note_task
-
-    render_credit_note_task.delay(note_id=note_id)
+    jobs.credit_note_render(note_id=note_id)
 
 
 # --- PDF ------------------------------------------------------------------------------------------

@@ -19,8 +19,11 @@ from partners.models import Partner
 from partners.tenancy import partner_view
 from seasons.models import Season
 
-from . import selectors
 from .models import CreditLine
+from .selectors.billing import billed_month_list
+from .selectors.explanations import group_label, line_explanation, verdict_text
+from .selectors.history import customer_history
+from .selectors.pages import credit_line_list, credit_totals, partner_cap_bars, partner_credit_notes
 from .tasks import compute_credits_task
 
 PAGE_SIZE = 50
@@ -28,7 +31,7 @@ TENANT_RE = re.compile(r"^[0-9A-Za-z{}-]{1,38}$")
 
 
 def _rows(lines):
-    return [{"line": line, "explanation": selectors.line_explanation(line)} for line in lines]
+    return [{"line": line, "explanation": line_explanation(line)} for line in lines]
 
 
 # --- Partner -------------------------------------------------------------------------------------
@@ -38,8 +41,8 @@ def _rows(lines):
 def partner_credits(request, membership):
     partner = membership.partner
     season = partner.season
-    bars = selectors.partner_cap_bars(partner)
-    lines = selectors.credit_line_list(season, partner=partner)
+    bars = partner_cap_bars(partner)
+    lines = credit_line_list(season, partner=partner)
     return render(
         request,
         "credits/partner_credits.html",
@@ -48,9 +51,9 @@ def partner_credits(request, membership):
             "season": season,
             "bars": bars,
             "rows": _rows(lines),
-            "totals": selectors.credit_totals(lines),
-            "notes": selectors.partner_credit_notes(partner),
-            "billed": selectors.billed_month_list(season),
+            "totals": credit_totals(lines),
+            "notes": partner_credit_notes(partner),
+            "billed": billed_month_list(season=season),
         },
     )
 
@@ -115,7 +118,7 @@ def staff_credits(request):
         return redirect(reverse("credits:staff-credits") + _query(request))
     form = CreditFilterForm(request.GET, season=season)
     filters = form.filters()
-    lines = selectors.credit_line_list(season, filters=filters)
+    lines = credit_line_list(season, filters=filters)
     page = Paginator(lines, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -125,8 +128,8 @@ def staff_credits(request):
             "form": form,
             "page": page,
             "rows": _rows(page.object_list),
-            "totals": selectors.credit_totals(lines),
-            "billed": selectors.billed_month_list(season),
+            "totals": credit_totals(lines),
+            "billed": billed_month_list(season=season),
             "last_computed": CreditLine.objects.filter(season=season)
             .order_by("-computed_at")
             .values_list("computed_at", flat=True)
@@ -145,7 +148,7 @@ def staff_customer_history(request, tenant_id):
     season = Season.objects.current()
     if season is None or not TENANT_RE.match(tenant_id):
         raise Http404
-    history = selectors.customer_history(season, tenant_id)
+    history = customer_history(season, tenant_id)
     partners = Partner.objects.in_bulk(
         {v.partner_id for v in history.new_customer_verdicts}
         | {v.partner_id for g in history.groups for v in g.verdicts}
@@ -156,7 +159,7 @@ def staff_customer_history(request, tenant_id):
             "verdict": verdict,
             # A "what if" verdict (no approved claim) belongs to no partner.
             "partner": partners.get(verdict.partner_id) if verdict.claim_id else None,
-            "text": selectors.verdict_text(
+            "text": verdict_text(
                 verdict.code, verdict.kind, verdict.service_group, verdict.details
             ),
         }
@@ -164,7 +167,7 @@ def staff_customer_history(request, tenant_id):
     groups = [
         {
             "group": g,
-            "label": selectors.group_label(g.group),
+            "label": group_label(g.group),
             "verdicts": [item(v) for v in g.verdicts],
         }
         for g in history.groups

@@ -2,7 +2,7 @@
 
 from django import template
 
-from credits.selectors import partner_cap_bars
+from credits.selectors.pages import partner_cap_bars
 
 register = template.Library()
 

@@ -20,8 +20,9 @@ from challenges import services, staff_selectors
 from challenges.models import Claim, LedgerEntry
 from challenges.tasks import staff_digest_send
 from core.errors import DomainError
-from credits import importer
-from credits.importer import billing_import_create, billing_import_run
+from credits.billing_import import report
+from credits.billing_import.run import billing_import_run
+from credits.billing_import.upload import billing_import_create
 from partners.models import User
 from tests.credits.test_import import csv_text, line
 from tests.factories import (
@@ -291,7 +292,7 @@ def test_approval_while_the_import_is_uncommitted_is_listed(world, billing, monk
     claim = new_customer_claim(partner)
     run_import = billing(partner, claim.customer.tenant_id)
     storing, approved = threading.Event(), threading.Event()
-    unclassified = importer._unclassified
+    unclassified = report.unclassified_of
 
     def wait_before_commit(categories):
         storing.set()
@@ -305,7 +306,7 @@ def test_approval_while_the_import_is_uncommitted_is_listed(world, billing, monk
         finally:
             approved.set()
 
-    monkeypatch.setattr(importer, "_unclassified", wait_before_commit)
+    monkeypatch.setattr(report, "unclassified_of", wait_before_commit)
     approval, imported_result = at_once(approve_while_storing, run_import)
     assert not isinstance(imported_result, Exception), imported_result
     assert assert_ends_right(claim, approval, partner) == "listed"

@@ -15,13 +15,15 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone, translation
 
-from credits import importer
-from credits.import_lease import (
+from credits import jobs
+from credits.billing_import import parser, writer
+from credits.billing_import.lease import (
     billing_import_claim,
     billing_import_reap_expired,
     billing_import_restart,
 )
-from credits.importer import billing_import_create, billing_import_run
+from credits.billing_import.run import billing_import_file, billing_import_run
+from credits.billing_import.upload import billing_import_create
 from credits.models import BilledMonth, BillingImport, ServiceGroupMapping, UsageRow, UsageSource
 from partners.models import Partner
 from tests.factories import PartnerFactory, SeasonFactory
@@ -719,7 +721,7 @@ def test_garbage_after_a_good_header_stops_after_the_error_limit(season, earlier
 
     assert time.monotonic() - started < 10
     assert result.status == BillingImport.Status.FAILED
-    assert result.error_count == importer.MAX_ERRORS_COUNTED
+    assert result.error_count == parser.MAX_ERRORS_COUNTED
     assert result.message.startswith("At least 10,000 errors: reading stopped at line")
     assert result.progress_bytes < 10 * 1024 * 1024  # stopped early, not read through
     assert len(result.errors) == 100
@@ -739,7 +741,7 @@ def test_a_line_longer_than_a_megabyte_stops_the_import(season, alpha, tmp_path)
 
 @pytest.mark.django_db
 def test_many_errors_stop_reading_and_say_at_least(season, alpha, tmp_path, monkeypatch):
-    monkeypatch.setattr(importer, "MAX_ERRORS_COUNTED", 300)
+    monkeypatch.setattr(parser, "MAX_ERRORS_COUNTED", 300)
     rows = [line("1111111", currency="USD") for _ in range(1000)]
     result = import_bytes(season, tmp_path, csv_text(rows))
     assert result.status == BillingImport.Status.FAILED
@@ -785,7 +787,7 @@ def test_a_refused_import_run_again_stays_refused(season, alpha, tmp_path):
 def test_the_task_of_a_running_import_does_nothing_until_staff_start_it_again(
     season, alpha, tmp_path, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(importer, "_enqueue_compute", lambda **kw: None)
+    monkeypatch.setattr(jobs, "credits_compute", lambda **kw: None)
     path = tmp_path / "usage.csv"
     path.write_text(csv_text([line("1111111")]))
     billing_import = billing_import_create(season=season, path=path, enqueue=False)
@@ -895,16 +897,16 @@ def test_the_same_file_uploaded_twice_at_once_is_imported_once(tmp_path, setting
 
 @pytest.mark.django_db
 def test_progress_is_recorded_while_reading(season, alpha, tmp_path, monkeypatch):
-    monkeypatch.setattr(importer, "BATCH_ROWS", 10)
-    monkeypatch.setattr(importer, "PROGRESS_EVERY_LINES", 10)
+    monkeypatch.setattr(parser, "BATCH_ROWS", 10)
+    monkeypatch.setattr(parser, "PROGRESS_EVERY_LINES", 10)
     seen = []
-    write = importer._Writer.write
+    write = writer.Writer.write
 
     def recording_write(self, rows):
         write(self, rows)
         seen.append(BillingImport.objects.values_list("progress_bytes", "lease_expires_at").get())
 
-    monkeypatch.setattr(importer._Writer, "write", recording_write)
+    monkeypatch.setattr(writer.Writer, "write", recording_write)
     rows = [line("1111111", day=f"2024-10-{1 + n % 28:02d}") for n in range(100)]
     result = import_bytes(season, tmp_path, csv_text(rows))
 
@@ -921,7 +923,7 @@ def test_the_credit_computation_is_enqueued_after_a_successful_import(
     season, alpha, tmp_path, django_capture_on_commit_callbacks, monkeypatch
 ):
     enqueued = []
-    monkeypatch.setattr(importer, "_enqueue_compute", lambda **kw: enqueued.append(kw))
+    monkeypatch.setattr(jobs, "credits_compute", lambda **kw: enqueued.append(kw))
     path = tmp_path / "usage.csv"
     path.write_text(csv_text([line("1111111")]))
     billing_import = billing_import_create(season=season, path=path, enqueue=False)
@@ -943,7 +945,7 @@ def test_an_upload_is_stored_privately_and_the_task_enqueued_after_commit(
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    monkeypatch.setattr(importer, "_enqueue_compute", lambda **kw: None)
+    monkeypatch.setattr(jobs, "credits_compute", lambda **kw: None)
     content = csv_text([line("1111111")]).encode()
     upload = SimpleUploadedFile("Oktober 2024.csv", content, content_type="text/csv")
 
@@ -1026,7 +1028,7 @@ def test_the_demo_file_imports_cleanly(season, alpha, beta, pending, tmp_path):
 def test_a_bad_row_after_stored_batches_leaves_nothing_behind(tmp_path, monkeypatch):
     """The writer thread has copied earlier batches into UsageRow when the bad row comes: its
     transaction rolls back, and the data stored before is untouched."""
-    monkeypatch.setattr(importer, "BATCH_ROWS", 10)
+    monkeypatch.setattr(parser, "BATCH_ROWS", 10)
     season = SeasonFactory()
     PartnerFactory(season=season, partner_id="1111111")
     good = [line("1111111", day=f"2024-10-{1 + n % 28:02d}") for n in range(200)]
@@ -1048,7 +1050,7 @@ def test_a_bad_row_after_stored_batches_leaves_nothing_behind(tmp_path, monkeypa
 def billing_import_file_sync(season, tmp_path, content):
     path = tmp_path / f"{uuid.uuid4().hex}.csv"
     path.write_text(content)
-    return importer.billing_import_file(path=path, season=season, compute=False)
+    return billing_import_file(path=path, season=season, compute=False)
 
 
 @pytest.mark.django_db

@@ -11,13 +11,16 @@ from django.db import connection
 from django.utils import timezone
 
 from core.errors import DomainError
-from credits import import_lease, importer
-from credits.import_lease import (
+from credits import jobs
+from credits.billing_import import parser, report
+from credits.billing_import.lease import (
+    Lease,
     billing_import_claim,
     billing_import_reap_expired,
     billing_import_restart,
 )
-from credits.importer import billing_import_create, billing_import_run
+from credits.billing_import.run import billing_import_run
+from credits.billing_import.upload import billing_import_create
 from credits.models import BillingImport, UsageRow, UsageSource
 from credits.tasks import billing_import_reap_expired_task
 from tests.factories import PartnerFactory, SeasonFactory
@@ -32,7 +35,7 @@ postgres_only = pytest.mark.skipif(
 
 @pytest.fixture(autouse=True)
 def _no_credit_computation(monkeypatch):
-    monkeypatch.setattr(importer, "_enqueue_compute", lambda **kw: None)
+    monkeypatch.setattr(jobs, "credits_compute", lambda **kw: None)
 
 
 @pytest.fixture
@@ -272,13 +275,13 @@ def test_a_run_given_up_while_it_commits_stores_nothing(tmp_path, monkeypatch, e
     billing_import = recorded(
         season, tmp_path, [line("1111111", day=f"2024-10-{d:02d}") for d in range(1, 31)], "b.csv"
     )
-    unclassified = importer._unclassified
+    unclassified = report.unclassified_of
 
     def meanwhile(categories):
         _in_another_connection(lambda: _given_up(billing_import, how))
         return unclassified(categories)
 
-    monkeypatch.setattr(importer, "_unclassified", meanwhile)
+    monkeypatch.setattr(report, "unclassified_of", meanwhile)
 
     billing_import_run(import_id=billing_import.pk, compute=False)
 
@@ -299,14 +302,14 @@ def test_a_run_given_up_while_it_commits_stores_nothing(tmp_path, monkeypatch, e
 @postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_a_run_given_up_while_it_reads_stops_and_stores_nothing(tmp_path, monkeypatch, enqueued):
-    monkeypatch.setattr(importer, "PROGRESS_EVERY_LINES", 10)
-    monkeypatch.setattr(importer, "BATCH_ROWS", 10)
+    monkeypatch.setattr(parser, "PROGRESS_EVERY_LINES", 10)
+    monkeypatch.setattr(parser, "BATCH_ROWS", 10)
     season = SeasonFactory()
     PartnerFactory(season=season, partner_id="1111111")
     billing_import = recorded(
         season, tmp_path, [line("1111111", day=f"2024-10-{1 + n % 28:02d}") for n in range(200)]
     )
-    renew = import_lease.Lease.renew
+    renew = Lease.renew
     renewals = []
 
     def renew_until_given_up(lease, **fields):
@@ -315,7 +318,7 @@ def test_a_run_given_up_while_it_reads_stops_and_stores_nothing(tmp_path, monkey
             _in_another_connection(lambda: _given_up(billing_import, "marked failed"))
         renew(lease, **fields)
 
-    monkeypatch.setattr(import_lease.Lease, "renew", renew_until_given_up)
+    monkeypatch.setattr(Lease, "renew", renew_until_given_up)
 
     billing_import_run(import_id=billing_import.pk, compute=False)
 
@@ -327,7 +330,7 @@ def test_a_run_given_up_while_it_reads_stops_and_stores_nothing(tmp_path, monkey
     assert not UsageRow.objects.exists() and not UsageSource.objects.exists()
 
     # Staff start it again: the whole file is imported.
-    monkeypatch.setattr(import_lease.Lease, "renew", renew)
+    monkeypatch.setattr(Lease, "renew", renew)
     billing_import_restart(billing_import=billing_import)
     result = billing_import_run(import_id=billing_import.pk, compute=False)
     assert (result.status, result.attempt, result.rows_stored) == ("succeeded", 2, 200)

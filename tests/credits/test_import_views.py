@@ -7,8 +7,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from credits import importer
-from credits.import_lease import billing_import_claim
+from credits import jobs
+from credits.billing_import.lease import billing_import_claim
+from credits.billing_import.run import billing_import_run
+from credits.billing_import.upload import billing_import_create
 from credits.models import BillingImport, UsageRow
 from tests.conftest import client_for
 from tests.factories import PartnerFactory
@@ -22,7 +24,7 @@ def _english_and_private_media(settings, tmp_path, monkeypatch):
     settings.LANGUAGE_CODE = "en"
     translation.activate("en")
     # The credit computation is another module's concern; here it is only enqueued.
-    monkeypatch.setattr(importer, "_enqueue_compute", lambda **kw: None)
+    monkeypatch.setattr(jobs, "credits_compute", lambda **kw: None)
 
 
 @pytest.fixture
@@ -97,7 +99,7 @@ def test_a_pending_import_shows_a_live_progress_bar(staff_client, season, alpha,
     staff_client.cookies["django_language"] = "en"
     path = tmp_path / "usage.csv"
     path.write_text(csv_text([line("1111111")]))
-    billing_import = importer.billing_import_create(season=season, path=path, enqueue=False)
+    billing_import = billing_import_create(season=season, path=path, enqueue=False)
     BillingImport.objects.filter(pk=billing_import.pk).update(
         status=BillingImport.Status.RUNNING, progress_bytes=billing_import.size_bytes // 2
     )
@@ -120,9 +122,9 @@ def test_a_pending_import_shows_a_live_progress_bar(staff_client, season, alpha,
     assert f'data-role="percent">{data["percent"]}%</span>' in body
     assert data["size_bytes"] == billing_import.size_bytes
 
-    importer.billing_import_run(import_id=billing_import.pk)  # running: not claimed, untouched
+    billing_import_run(import_id=billing_import.pk)  # running: not claimed, untouched
     BillingImport.objects.filter(pk=billing_import.pk).update(status="pending")
-    importer.billing_import_run(import_id=billing_import.pk, compute=False)
+    billing_import_run(import_id=billing_import.pk, compute=False)
     data = staff_client.get(
         reverse("credits:staff-billing-progress", kwargs={"pk": billing_import.pk})
     ).json()
@@ -167,7 +169,7 @@ def test_a_file_over_the_limit_is_refused(staff_client, season, monkeypatch):
 def test_partner_users_get_403_on_the_billing_pages(name, alice, season, tmp_path):
     path = tmp_path / "usage.csv"
     path.write_text(csv_text([line("1111111")]))
-    billing_import = importer.billing_import_create(season=season, path=path, enqueue=False)
+    billing_import = billing_import_create(season=season, path=path, enqueue=False)
     kwargs = {} if name == "staff-billing" else {"pk": billing_import.pk}
     url = reverse(f"credits:{name}", kwargs=kwargs)
 
@@ -197,7 +199,7 @@ def _worker_died(season, tmp_path, name="usage.csv") -> BillingImport:
     """An import a worker claimed and then died with: its lease has run out."""
     path = tmp_path / name
     path.write_text(csv_text([line("1111111"), line("1111111", day="2024-10-16")]))
-    billing_import = importer.billing_import_create(season=season, path=path, enqueue=False)
+    billing_import = billing_import_create(season=season, path=path, enqueue=False)
     billing_import_claim(import_id=billing_import.pk)
     BillingImport.objects.filter(pk=billing_import.pk).update(
         lease_expires_at=timezone.now() - timedelta(seconds=1)

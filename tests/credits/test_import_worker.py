@@ -25,9 +25,9 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from credits import importer
-from credits.import_lease import billing_import_reap_expired
-from credits.importer import billing_import_create
+from credits import jobs
+from credits.billing_import.lease import billing_import_reap_expired
+from credits.billing_import.upload import billing_import_create
 from credits.models import BilledMonth, BillingImport, UsageRow
 from tests.factories import PartnerFactory
 
@@ -127,7 +127,7 @@ def test_a_worker_killed_mid_import_is_marked_failed_and_the_import_starts_again
     from config.celery import app
     from credits.tasks import import_billing_task
 
-    monkeypatch.setattr(importer, "_enqueue_compute", lambda **kw: None)
+    monkeypatch.setattr(jobs, "credits_compute", lambda **kw: None)
     alpha = PartnerFactory(season=season, partner_id="1111111")
     path = tmp_path / "oktober.csv"
     kept, total = write_usage_file(path)

@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from credits import importer
+from credits import jobs
 from credits.models import ServiceGroup, ServiceGroupMapping
+from credits.selectors.billing import unclassified_list
 from tests.conftest import client_for
 from tests.factories import PartnerFactory
 
@@ -27,7 +28,7 @@ def _english_and_private_media(settings, tmp_path, monkeypatch):
 @pytest.fixture
 def enqueued(monkeypatch):
     calls = []
-    monkeypatch.setattr(importer, "_enqueue_compute", lambda **kw: calls.append(kw))
+    monkeypatch.setattr(jobs, "credits_compute", lambda **kw: calls.append(kw))
     return calls
 
 
@@ -137,7 +138,7 @@ def test_the_newest_import_decides_a_category_s_figures(season, tmp_path, enqueu
         csv_text([line("1111111", category="backup", amount="2", day="2024-11-01")]),
     )
     assert [
-        (u["category"], u["amount"], u["import"]) for u in importer.unclassified_list(season=season)
+        (u["category"], u["amount"], u["import"]) for u in unclassified_list(season=season)
     ] == [("backup", Decimal("2.00"), newer)]
 
 

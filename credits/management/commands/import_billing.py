@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import DomainError
-from credits.importer import billing_import_file
+from credits.billing_import.run import billing_import_file
 from credits.models import BillingImport
 from seasons.models import Season
 

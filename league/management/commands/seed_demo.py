@@ -430,9 +430,10 @@ class Command(BaseCommand):
         """A demo billing file through the real import, then the credit computation."""
         from django.core.files.uploadedfile import SimpleUploadedFile
 
+        from credits.billing_import.run import billing_import_run
+        from credits.billing_import.upload import billing_import_create
         from credits.computation import credits_compute
         from credits.demo import billing_demo_file
-        from credits.importer import billing_import_create, billing_import_run
         from credits.models import BillingImport
 
         if not BillingImport.objects.filter(

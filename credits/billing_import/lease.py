@@ -16,7 +16,6 @@ failed within minutes, never left "running", and staff can start it again.
 import logging
 import time
 from datetime import timedelta
-from functools import partial
 from pathlib import Path
 
 from django.conf import settings
@@ -28,7 +27,8 @@ from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 
-from .models import BillingImport
+from .. import jobs
+from ..models import BillingImport
 
 logger = logging.getLogger(__name__)
 
@@ -179,8 +179,6 @@ def billing_import_restart(*, billing_import: BillingImport) -> BillingImport:
             finished_at=None,
             lease_expires_at=None,
         )
-        from .tasks import import_billing_task
-
-        transaction.on_commit(partial(import_billing_task.delay, import_id=locked.pk))
+        jobs.billing_import_run_on_commit(import_id=locked.pk)
     locked.refresh_from_db()
     return locked
