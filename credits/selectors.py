@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import Count, Min, Q, Sum
 from django.utils.translation import gettext as _
 
+from challenges.catalogue import credit_workload_codes
 from challenges.models import Claim
 from challenges.services import redemption_balance
 from core import formatting
@@ -28,11 +29,7 @@ from .models import (
 )
 
 # Challenge code → service group of a workload credit (SPEC section 5; `svc_avd` earns no credit).
-WORKLOAD_CODES = {
-    "svc_security": "security",
-    "svc_databases": "databases",
-    "svc_analytics_ai": "analytics_ai",
-}
+WORKLOAD_CODES = credit_workload_codes()
 NEW_CUSTOMER_CODE = "new_customer"
 CREDIT_CODES = (NEW_CUSTOMER_CODE, *WORKLOAD_CODES)
 SCALE = 10**8  # UsageRow amounts have 8 decimals

@@ -106,7 +106,7 @@ DEMO_STORY = (
 )
 # What the other companies did, customer by customer, in the order a sale goes.
 FUNNEL = ("sql_lead", "sales_meeting", "presales_sizing", "new_customer")
-SERVICES = ("svc_security", "svc_analytics_ai", "svc_databases", "svc_avd")
+SERVICES = tuple(spec.code for spec in CATALOGUE if spec.service_group)
 
 
 @contextmanager
@@ -169,7 +169,7 @@ class Command(BaseCommand):
         )
         if not season.challenges.exists():
             Challenge.objects.bulk_create(
-                Challenge(season=season, position=i, **spec.__dict__)
+                Challenge(season=season, position=i, **spec.challenge_fields())
                 for i, spec in enumerate(CATALOGUE)
             )
         if not season.is_active:
