@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from core.formatting import file_size
 from partners import identity
 from partners.models import EndCustomer, Partner
+from partners.services import CustomerData
 
 from . import services
 from .evidence import ACCEPT, MAX_EVIDENCE_BYTES, evidence_validate
@@ -76,8 +77,8 @@ class CustomerForm(forms.Form):
             raise forms.ValidationError(_("Please give a domain such as example.de."))
         return value
 
-    def customer_data(self) -> services.CustomerData:
-        return services.CustomerData(**self.cleaned_data)
+    def customer_data(self) -> CustomerData:
+        return CustomerData(**self.cleaned_data)
 
 
 # --- Claims --------------------------------------------------------------------------------------

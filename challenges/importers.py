@@ -10,7 +10,7 @@ Every row goes through the same services as a claim from the browser, so the rul
 - `partner_id` is the Microsoft partner ID (MPN ID) of a partner of the current season; only
   approved partners can report (`customer_create` / `claim_submit` refuse the others).
 - The end customer is the partner's customer with `customer_tenant_id`; one not yet reported is
-  created for the partner with `services.customer_create` from `customer_tenant_id` and
+  created for the partner with `partners.services.customer_create` from `customer_tenant_id` and
   `customer_name` (so excluded tenants are refused). An existing customer keeps its name.
 - The claim is submitted with `services.claim_submit`: season dates, no future dates, "counted at
   most" (an approved or open claim for the same challenge and customer refuses the row — this is
@@ -45,6 +45,7 @@ from core.csvfiles import CsvHeaderError, csv_rows
 from core.errors import DomainError
 from partners import identity
 from partners.models import EndCustomer, Membership, Partner, User
+from partners.services import CustomerData, customer_create
 from seasons.models import Season
 
 from . import services
@@ -221,9 +222,9 @@ def _import_row(
                     f"column customer_name: empty, and {partner.name} has not reported the end "
                     f"customer {tenant_id} yet"
                 )
-            customer = services.customer_create(
+            customer = customer_create(
                 partner=partner,
-                data=services.CustomerData(name=row.customer_name, tenant_id=tenant_id),
+                data=CustomerData(name=row.customer_name, tenant_id=tenant_id),
                 actor=actor,
             )
         meeting = challenge_code in ("sales_meeting", "presales_sizing")

@@ -74,50 +74,6 @@ def _notify_partner(claim: Claim) -> None:
         )
 
 
-# --- End customers -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CustomerData:
-    name: str
-    tenant_id: str
-    domain: str = ""
-    contact_name: str = ""
-    contact_email: str = ""
-
-
-def customer_create(*, partner: Partner, data: CustomerData, actor: User | None) -> EndCustomer:
-    if partner.status != Partner.Status.APPROVED:
-        raise DomainError(_("Only approved participants can report end customers."))
-    tenant_id, domain = (
-        identity.normalise_tenant(data.tenant_id),
-        identity.normalise_domain(data.domain),
-    )
-    exclusion = Exclusions.of_season(partner.season_id).covering(tenant_id, domain)
-    if exclusion is not None:
-        raise DomainError(
-            _("This end customer is excluded from the league: %(reason)s")
-            % {"reason": exclusion.reason}
-        )
-    try:
-        with transaction.atomic():
-            return EndCustomer.objects.create(
-                partner=partner,
-                season_id=partner.season_id,
-                name=data.name.strip(),
-                tenant_id=tenant_id,
-                domain=domain,
-                contact_name=data.contact_name.strip(),
-                contact_email=data.contact_email.strip().lower(),
-                created_by=actor,
-            )
-    except IntegrityError as exc:
-        raise DomainError(
-            _("You have reported the end customer with tenant ID %(id)s already.")
-            % {"id": tenant_id}
-        ) from exc
-
-
 def customer_conflicts(customer: EndCustomer):
     """Other partners' end customers with the same tenant ID or the same domain."""
 

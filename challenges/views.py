@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from partners import services as partner_services
 from partners.models import EndCustomer
 from partners.tenancy import get_for_partner, partner_view
 
@@ -43,7 +44,7 @@ def customer_create(request, membership):
     form = CustomerForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            customer = services.customer_create(
+            customer = partner_services.customer_create(
                 partner=membership.partner, data=form.customer_data(), actor=request.user
             )
         except DomainError as exc:

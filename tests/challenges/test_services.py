@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from challenges import services
 from challenges.models import AcademyDate, AcademySeat, Challenge, Claim, LedgerEntry, Redemption
 from core.errors import DomainError
+from partners import services as partner_services
 from partners.models import CustomerExclusion, Partner
 from tests.factories import ClaimFactory, EndCustomerFactory
 
@@ -362,9 +363,11 @@ def test_an_excluded_tenant_is_refused_as_customer_and_in_claims(alice, company_
         season=season, kind="tenant", value=customer.tenant_id, reason="Konzernkunde von Ingram"
     )
     with pytest.raises(DomainError, match="excluded from the league: Konzernkunde von Ingram"):
-        services.customer_create(
+        partner_services.customer_create(
             partner=company_a,
-            data=services.CustomerData(name="Noch mal", tenant_id=customer.tenant_id.upper()),
+            data=partner_services.CustomerData(
+                name="Noch mal", tenant_id=customer.tenant_id.upper()
+            ),
             actor=alice,
         )
     with pytest.raises(DomainError, match="excluded"):

@@ -31,7 +31,7 @@ from challenges.importers import import_user
 from challenges.models import AcademyDate, Challenge, Claim
 from league.services import season_activate
 from partners.models import EndCustomer, Membership, Partner, User
-from partners.services import _assign_pseudonym
+from partners.services import CustomerData, _assign_pseudonym, customer_create
 from seasons.models import League, Season
 
 DEMO_SLUG = "demo"
@@ -274,9 +274,9 @@ class Command(BaseCommand):
             )
             names, story = self._story(n, rng)
             customers = [
-                claim_services.customer_create(
+                customer_create(
                     partner=partner,
-                    data=claim_services.CustomerData(
+                    data=CustomerData(
                         name=name,
                         tenant_id=str(uuid.uuid5(DEMO_NAMESPACE, f"{partner.partner_id}/{i}")),
                         domain=domain,
@@ -292,9 +292,9 @@ class Command(BaseCommand):
             elif n == 1 and shared_tenant:
                 # The same end customer reported by two partners: a conflict in the review queue.
                 customers.append(
-                    claim_services.customer_create(
+                    customer_create(
                         partner=partner,
-                        data=claim_services.CustomerData(
+                        data=CustomerData(
                             name="Hansa Logistik",
                             tenant_id=shared_tenant,
                             domain="hansa-logistik.de",
@@ -411,9 +411,9 @@ class Command(BaseCommand):
             tenant = str(uuid.uuid5(DEMO_NAMESPACE, f"showcase/{domain}"))
             customer = EndCustomer.objects.filter(partner=partner, tenant_id=tenant).first()
             if customer is None:
-                customer = claim_services.customer_create(
+                customer = customer_create(
                     partner=partner,
-                    data=claim_services.CustomerData(name=name, tenant_id=tenant, domain=domain),
+                    data=CustomerData(name=name, tenant_id=tenant, domain=domain),
                     actor=membership.user,
                 )
             if not customer.claims.exists():
