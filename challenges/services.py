@@ -7,13 +7,13 @@ constraints on claims and ledger entries are the last guard.
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -24,7 +24,7 @@ from partners.identity import Exclusions
 from partners.models import CustomerExclusion, EndCustomer, Membership, Partner, User
 from partners.notifications import email_send
 
-from . import billing, rules
+from . import billing, rules, selectors
 from .models import (
     AcademyDate,
     AcademySeat,
@@ -34,8 +34,6 @@ from .models import (
     LedgerEntry,
     Redemption,
 )
-
-CLAIMABLE_KINDS = (Challenge.Kind.RECURRING, Challenge.Kind.SERVICE)
 
 
 def _rule_of(challenge: Challenge) -> rules.ChallengeRule:
@@ -72,19 +70,6 @@ def _notify_partner(claim: Claim) -> None:
             context={"claim": claim, "partner": claim.partner, "url": url},
             language=membership.user.language,
         )
-
-
-def customer_conflicts(customer: EndCustomer):
-    """Other partners' end customers with the same tenant ID or the same domain."""
-
-    same = Q(tenant_id=customer.tenant_id)
-    if customer.domain:
-        same |= Q(domain=customer.domain)
-    return (
-        EndCustomer.objects.filter(same, season_id=customer.season_id)
-        .exclude(partner_id=customer.partner_id)
-        .select_related("partner")
-    )
 
 
 # --- Claims --------------------------------------------------------------------------------------
@@ -136,14 +121,6 @@ def _check_claim_content(challenge: Challenge, data: ClaimData, season) -> None:
         raise DomainError(_("Please give the Azure subscription ID of the new end customer."))
 
 
-def not_new_reason(first_usage: date) -> str:
-    """Why a `new_customer` claim does not count; also the reason staff revoke it with."""
-    return _(
-        "The end customer is not new to Azure: the imported billing shows Azure consumption "
-        "from %(month)s, before the season."
-    ) % {"month": formats.date_format(first_usage, "YEAR_MONTH_FORMAT")}
-
-
 def _check_new_to_azure(challenge: Challenge, customer: EndCustomer | None, season) -> None:
     if challenge.code != rules.NEW_CUSTOMER_CODE or customer is None:
         return
@@ -151,7 +128,7 @@ def _check_new_to_azure(challenge: Challenge, customer: EndCustomer | None, seas
         customer.tenant_id
     )
     if first is not None:
-        raise DomainError(not_new_reason(first))
+        raise DomainError(billing.not_new_reason(first))
 
 
 def _counted_keys(partner_id: int, challenge: Challenge, statuses) -> list[str]:
@@ -173,9 +150,7 @@ def claim_submit(
     partner = membership.partner
     if partner.status != Partner.Status.APPROVED:
         raise DomainError(_("Only approved participants can submit claims."))
-    challenge = Challenge.objects.filter(
-        season_id=partner.season_id, code=challenge_code, kind__in=CLAIMABLE_KINDS
-    ).first()
+    challenge = selectors.challenge_claimable_get(partner.season_id, challenge_code)
     if challenge is None:
         raise DomainError(
             _("There is no challenge “%(code)s” to claim in this season.")
@@ -464,10 +439,6 @@ def partner_disqualify(*, partner: Partner, reviewer: User, reason: str) -> Part
     return partner
 
 
-def partner_points(partner: Partner) -> int:
-    return LedgerEntry.objects.filter(partner=partner).aggregate(s=Sum("points"))["s"] or 0
-
-
 # --- Academy -------------------------------------------------------------------------------------
 
 
@@ -580,32 +551,6 @@ def academy_attendance_grant(*, partner: Partner, day: date, note: str, actor: U
 
 # --- Training redemptions ------------------------------------------------------------------------
 
-CENT = Decimal("0.01")
-
-
-def redemption_balance(partner: Partner) -> dict[str, Decimal]:
-    """Value earned (points × rate, at most the cap), redeemed (approved) and still open."""
-    season = partner.season
-    earned = (Decimal(partner_points(partner)) * season.eur_per_point).quantize(
-        CENT, rounding=ROUND_HALF_UP
-    )
-    value = max(Decimal(0), min(earned, season.points_cap_eur))
-    sums = Redemption.objects.filter(partner=partner).aggregate(
-        redeemed=Sum("amount_eur", filter=Q(status=Redemption.Status.APPROVED)),
-        requested=Sum("amount_eur", filter=Q(status=Redemption.Status.REQUESTED)),
-    )
-    redeemed = sums["redeemed"] or Decimal(0)
-    requested = sums["requested"] or Decimal(0)
-    return {
-        "earned": earned,
-        "value": value,
-        "redeemed": redeemed,
-        "requested": requested,
-        "available": max(Decimal(0), value - redeemed),
-        # What a new request may still ask for: open requests reserve their amount.
-        "requestable": max(Decimal(0), value - redeemed - requested),
-    }
-
 
 def redemption_request(
     *, membership: Membership, training: str, provider: str, amount_eur: Decimal
@@ -618,7 +563,7 @@ def redemption_request(
     with transaction.atomic():
         # Serialise requests of one partner: two at once must not both pass the balance check.
         Partner.objects.lock(partner.pk)
-        requestable = redemption_balance(partner)["requestable"]
+        requestable = selectors.redemption_balance(partner)["requestable"]
         if amount_eur > requestable:
             raise DomainError(
                 _("You can request at most %(amount)s now.") % {"amount": money(requestable)}
@@ -642,7 +587,7 @@ def redemption_decide(
         if redemption.status != Redemption.Status.REQUESTED:
             raise DomainError(_("This redemption is already decided."))
         if approve:
-            available = redemption_balance(partner)["available"]
+            available = selectors.redemption_balance(partner)["available"]
             if redemption.amount_eur > available:
                 raise DomainError(
                     _("Only %(amount)s are available; the request is higher.")

@@ -21,7 +21,7 @@ from partners.identity import Exclusions
 from partners.models import Partner
 from seasons.models import Season
 
-from . import services, staff_selectors
+from . import billing, services, staff_selectors
 from .models import AcademyDate, AcademySeat, Claim, Redemption
 from .staff_forms import (
     STATUS_ALL,
@@ -187,7 +187,7 @@ def claim_review(request, pk):
     if used_before is not None:
         # Not new to Azure: the decision staff will take (reject, or revoke an approved claim)
         # comes with its reason filled in.
-        reason = services.not_new_reason(used_before)
+        reason = billing.not_new_reason(used_before)
         forms["reject"] = RejectForm(initial={"reason": reason})
         forms["revoke"] = RevokeForm(initial={"reason": reason})
     if request.method == "POST":

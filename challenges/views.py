@@ -312,8 +312,8 @@ def redemption_list(request, membership):
         {
             "partner": partner,
             "season": partner.season,
-            "balance": services.redemption_balance(partner),
-            "points": services.partner_points(partner),
+            "balance": selectors.redemption_balance(partner),
+            "points": selectors.partner_points(partner),
             "redemptions": redemptions,
             "requested": sum(
                 (r.amount_eur for r in redemptions if r.status == r.Status.REQUESTED), Decimal(0)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from challenges.catalogue import credit_workload_codes
 from challenges.models import Claim
-from challenges.services import redemption_balance
+from challenges.selectors import redemption_balance
 from core import formatting
 from partners.identity import Exclusions, normalise_tenant
 from partners.models import EndCustomer, Partner

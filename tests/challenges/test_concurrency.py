@@ -16,7 +16,7 @@ from django.core import mail
 from django.db import connection, connections
 from django.utils import translation
 
-from challenges import services, staff_selectors
+from challenges import selectors, services, staff_selectors
 from challenges.models import Claim, LedgerEntry
 from challenges.tasks import staff_digest_send
 from core.errors import DomainError
@@ -112,7 +112,7 @@ def test_two_reviewers_approving_the_same_claim_book_it_once(world):
             ("grant", 50)
         ]
         assert claim.transitions.filter(to_status="approved").count() == 1
-    assert services.partner_points(partner) == 50 * ROUNDS
+    assert selectors.partner_points(partner) == 50 * ROUNDS
 
 
 def test_two_claims_of_a_once_per_customer_challenge_approved_at_once_count_once(world):
@@ -131,7 +131,7 @@ def test_two_claims_of_a_once_per_customer_challenge_approved_at_once_count_once
         statuses = sorted(Claim.objects.filter(customer=customer).values_list("status", flat=True))
         assert statuses == ["approved", "submitted"]  # the refused one stays for a rejection
         assert LedgerEntry.objects.filter(claim__customer=customer).count() == 1
-    assert services.partner_points(partner) == 100 * ROUNDS
+    assert selectors.partner_points(partner) == 100 * ROUNDS
 
 
 def test_two_new_customers_approved_at_once_grant_the_bonus_once(world):
@@ -146,7 +146,7 @@ def test_two_new_customers_approved_at_once_grant_the_bonus_once(world):
         # Revoke both, at once too, so the next round starts without the bonus again.
         results = decide_at_once(revoke, [c.pk for c in pair], reviewers)
         assert results == ["revoked", "revoked"], results
-        assert services.partner_points(partner) == 0
+        assert selectors.partner_points(partner) == 0
     bonus = LedgerEntry.objects.filter(partner=partner, challenge__code="first_customer_bonus")
     assert sorted(bonus.values_list("points", flat=True)) == [-200] * ROUNDS + [200] * ROUNDS
 
@@ -250,7 +250,7 @@ def test_billing_committed_after_the_approval_began_refuses_it(world, billing, m
     )
     assert not isinstance(imported_result, Exception), imported_result
     assert assert_ends_right(claim, approval, partner) == "refused"
-    assert services.partner_points(partner) == 0
+    assert selectors.partner_points(partner) == 0
 
 
 def test_billing_committed_after_the_approval_read_it_lists_the_claim(world, billing, monkeypatch):
@@ -281,7 +281,7 @@ def test_billing_committed_after_the_approval_read_it_lists_the_claim(world, bil
     )
     assert not isinstance(imported_result, Exception), imported_result
     assert assert_ends_right(claim, approval, partner) == "listed"
-    assert services.partner_points(partner) == 400  # until staff revoke it from the list
+    assert selectors.partner_points(partner) == 400  # until staff revoke it from the list
 
 
 def test_approval_while_the_import_is_uncommitted_is_listed(world, billing, monkeypatch):
@@ -324,4 +324,4 @@ def test_approvals_and_imports_at_once_always_end_right(world, billing):
         assert not isinstance(imported_result, Exception), imported_result
         outcomes.append(assert_ends_right(claim, approval, partner))
     listed = outcomes.count("listed")
-    assert services.partner_points(partner) == 200 * listed + (200 if listed else 0)
+    assert selectors.partner_points(partner) == 200 * listed + (200 if listed else 0)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from challenges.importers import IMPORT_USER_EMAIL
 from challenges.models import Claim, LedgerEntry
-from challenges.services import partner_points
+from challenges.selectors import partner_points
 from partners.models import CustomerExclusion, EndCustomer, Partner, User
 from tests.factories import EndCustomerFactory, PartnerFactory
 

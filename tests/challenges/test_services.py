@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone, translation
 
-from challenges import services
+from challenges import selectors, services
 from challenges.models import AcademyDate, AcademySeat, Challenge, Claim, LedgerEntry, Redemption
 from core.errors import DomainError
 from partners import services as partner_services
@@ -67,7 +67,7 @@ def ledger(partner):
 
 
 def points(partner):
-    return services.partner_points(partner)
+    return selectors.partner_points(partner)
 
 
 # --- The first-customer bonus --------------------------------------------------------------------
@@ -428,7 +428,7 @@ def test_redemption_value_is_points_times_rate_at_most_the_cap(
     season.eur_per_point, season.points_cap_eur = Decimal("0.5"), Decimal("250")
     season.save()
     _earn(alice, staff_user, ["new_customer", "presales_sizing", "sales_meeting"])  # 550 points
-    balance = services.redemption_balance(Partner.objects.get(pk=company_a.pk))
+    balance = selectors.redemption_balance(Partner.objects.get(pk=company_a.pk))
     assert balance["earned"] == Decimal("275.00")
     assert balance["value"] == Decimal("250.00")  # the cap
     assert balance["available"] == Decimal("250.00")
@@ -462,7 +462,7 @@ def test_redemption_value_is_points_times_rate_at_most_the_cap(
     services.redemption_decide(redemption=first, reviewer=staff_user, approve=True)
     with pytest.raises(DomainError, match="Only €50.00 are available"):
         services.redemption_decide(redemption=second, reviewer=staff_user, approve=True)
-    assert services.redemption_balance(company_a)["available"] == Decimal("50.00")
+    assert selectors.redemption_balance(company_a)["available"] == Decimal("50.00")
     # Redemptions never lower the table's points.
     assert points(company_a) == 550
 
@@ -484,7 +484,7 @@ def test_redemption_never_above_the_value_earned(alice, company_a, season, staff
         services.redemption_decide(redemption=redemption, reviewer=staff_user, approve=True)
     redemption.refresh_from_db()
     assert redemption.status == Redemption.Status.REQUESTED
-    assert services.redemption_balance(company_a)["available"] == Decimal(0)
+    assert selectors.redemption_balance(company_a)["available"] == Decimal(0)
     with pytest.raises(DomainError, match="positive"):
         services.redemption_request(
             membership=membership, training="AZ-900", provider="Ingram", amount_eur=Decimal(0)
@@ -495,6 +495,6 @@ def test_redemption_value_is_rounded_half_up_to_the_cent(alice, company_a, seaso
     season.eur_per_point = Decimal("0.0125")
     season.save()
     _earn(alice, staff_user, ["sales_meeting"])  # 50 × 0.0125 = 0.625
-    assert services.redemption_balance(Partner.objects.get(pk=company_a.pk))["earned"] == Decimal(
+    assert selectors.redemption_balance(Partner.objects.get(pk=company_a.pk))["earned"] == Decimal(
         "0.63"
     )
