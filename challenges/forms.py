@@ -14,9 +14,9 @@ from partners import identity
 from partners.models import EndCustomer, Partner
 from partners.services import CustomerData
 
-from . import services
 from .evidence import ACCEPT, MAX_EVIDENCE_BYTES, evidence_validate
 from .models import AcademyDate, Challenge
+from .services.claims import ClaimData
 
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
 MEETING_CODES = ("sales_meeting", "presales_sizing")
@@ -264,10 +264,10 @@ class ClaimForm(forms.Form):
             evidence_validate(upload)
         return upload
 
-    def claim_data(self) -> services.ClaimData:
+    def claim_data(self) -> ClaimData:
         data = self.cleaned_data
         meeting_date = data.get("meeting_date")
-        return services.ClaimData(
+        return ClaimData(
             activity_date=data.get("activity_date") or meeting_date,
             meeting_date=meeting_date,
             distributor_contact=data.get("distributor_contact", "").strip(),

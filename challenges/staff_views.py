@@ -21,8 +21,12 @@ from partners.identity import Exclusions
 from partners.models import Partner
 from seasons.models import Season
 
-from . import billing, services, staff_selectors
+from . import billing, staff_selectors
 from .models import AcademyDate, AcademySeat, Claim, Redemption
+from .services.academy import academy_attendance_record, academy_date_create
+from .services.claims import claim_approve, claim_ask, claim_reject, claim_revoke
+from .services.exclusions import exclusion_create
+from .services.redemptions import redemption_decide
 from .staff_forms import (
     STATUS_ALL,
     STATUS_OPEN,
@@ -128,7 +132,7 @@ def bulk_approve(request):
             )
             continue
         try:
-            services.claim_approve(claim=claim, reviewer=request.user)
+            claim_approve(claim=claim, reviewer=request.user)
         except DomainError as exc:
             messages.error(request, f"{_claim_label(claim)}: {exc}")
         else:
@@ -161,21 +165,17 @@ def _get_claim(pk: int) -> Claim:
 def _review(request, claim: Claim, action: str, form) -> str:
     """Run one review action through its service; the message to show on success."""
     if action == "approve":
-        services.claim_approve(claim=claim, reviewer=request.user)
+        claim_approve(claim=claim, reviewer=request.user)
         return _("The claim is approved: %(points)s points booked.") % {
             "points": number(claim.challenge.points)
         }
     if action == "reject":
-        services.claim_reject(
-            claim=claim, reviewer=request.user, reason=form.cleaned_data["reason"]
-        )
+        claim_reject(claim=claim, reviewer=request.user, reason=form.cleaned_data["reason"])
         return _("The claim is rejected; the partner is told the reason.")
     if action == "ask":
-        services.claim_ask(
-            claim=claim, reviewer=request.user, question=form.cleaned_data["question"]
-        )
+        claim_ask(claim=claim, reviewer=request.user, question=form.cleaned_data["question"])
         return _("Your question is sent to the partner.")
-    services.claim_revoke(claim=claim, reviewer=request.user, reason=form.cleaned_data["reason"])
+    claim_revoke(claim=claim, reviewer=request.user, reason=form.cleaned_data["reason"])
     return _("The claim is revoked; its points are taken back.")
 
 
@@ -269,9 +269,7 @@ def contradicted(request):
             messages.error(request, _("Please give a reason for the revocation."))
         else:
             try:
-                services.claim_revoke(
-                    claim=claim, reviewer=request.user, reason=form.cleaned_data["reason"]
-                )
+                claim_revoke(claim=claim, reviewer=request.user, reason=form.cleaned_data["reason"])
             except DomainError as exc:
                 messages.error(request, f"{_claim_label(claim)}: {exc}")
             else:
@@ -303,7 +301,7 @@ def exclusions(request):
         if season is None:
             raise Http404
         try:
-            exclusion = services.exclusion_create(
+            exclusion = exclusion_create(
                 season=season,
                 kind=form.cleaned_data["kind"],
                 value=form.cleaned_data["value"],
@@ -342,7 +340,7 @@ def _record_attendance(request, season) -> AcademyDate:
         if value is None or value == seat.attended:
             continue
         try:
-            services.academy_attendance_record(seat=seat, attended=value, reviewer=request.user)
+            academy_attendance_record(seat=seat, attended=value, reviewer=request.user)
         except DomainError as exc:
             messages.error(request, f"{seat.name} ({seat.partner.name}): {exc}")
         else:
@@ -379,7 +377,7 @@ def academy(request):
         form = AcademyDateForm(request.POST)
         if form.is_valid():
             try:
-                services.academy_date_create(
+                academy_date_create(
                     season=season,
                     day=form.cleaned_data["date"],
                     location=form.cleaned_data["location"],
@@ -415,7 +413,7 @@ def redemptions(request):
         )
         approve = request.POST.get("action") == "approve"
         try:
-            services.redemption_decide(
+            redemption_decide(
                 redemption=redemption,
                 reviewer=request.user,
                 approve=approve,

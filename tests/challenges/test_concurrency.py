@@ -16,8 +16,9 @@ from django.core import mail
 from django.db import connection, connections
 from django.utils import translation
 
-from challenges import selectors, services, staff_selectors
+from challenges import selectors, staff_selectors
 from challenges.models import Claim, LedgerEntry
+from challenges.services import claims as claim_services
 from challenges.tasks import staff_digest_send
 from core.errors import DomainError
 from credits import importer
@@ -80,11 +81,11 @@ def decide_at_once(action, claim_pks: list[int], reviewer_pks: list[int]) -> lis
 
 
 def approve(claim, reviewer):
-    return services.claim_approve(claim=claim, reviewer=reviewer)
+    return claim_services.claim_approve(claim=claim, reviewer=reviewer)
 
 
 def revoke(claim, reviewer):
-    return services.claim_revoke(claim=claim, reviewer=reviewer, reason="Doppelt gemeldet")
+    return claim_services.claim_revoke(claim=claim, reviewer=reviewer, reason="Doppelt gemeldet")
 
 
 @pytest.fixture
@@ -228,7 +229,7 @@ def test_billing_committed_after_the_approval_began_refuses_it(world, billing, m
     claim = new_customer_claim(partner)
     run_import = billing(partner, claim.customer.tenant_id)
     locked, imported = threading.Event(), threading.Event()
-    lock_claim = services._lock_claim
+    lock_claim = claim_services._lock_claim
 
     def lock_then_wait(claim):
         result = lock_claim(claim)
@@ -243,7 +244,7 @@ def test_billing_committed_after_the_approval_began_refuses_it(world, billing, m
         finally:
             imported.set()
 
-    monkeypatch.setattr(services, "_lock_claim", lock_then_wait)
+    monkeypatch.setattr(claim_services, "_lock_claim", lock_then_wait)
     approval, imported_result = at_once(
         partial(approve, Claim.objects.get(pk=claim.pk), User.objects.get(pk=reviewers[0])),
         import_while_locked,
@@ -260,7 +261,7 @@ def test_billing_committed_after_the_approval_read_it_lists_the_claim(world, bil
     claim = new_customer_claim(partner)
     run_import = billing(partner, claim.customer.tenant_id)
     checked, imported = threading.Event(), threading.Event()
-    notify = services._notify_partner
+    notify = claim_services._notify_partner
 
     def wait_before_commit(claim):
         checked.set()
@@ -274,7 +275,7 @@ def test_billing_committed_after_the_approval_read_it_lists_the_claim(world, bil
         finally:
             imported.set()
 
-    monkeypatch.setattr(services, "_notify_partner", wait_before_commit)
+    monkeypatch.setattr(claim_services, "_notify_partner", wait_before_commit)
     approval, imported_result = at_once(
         partial(approve, Claim.objects.get(pk=claim.pk), User.objects.get(pk=reviewers[0])),
         import_after_the_check,

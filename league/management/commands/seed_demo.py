@@ -25,10 +25,17 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from challenges import services as claim_services
 from challenges.catalogue import CATALOGUE
 from challenges.importers import import_user
 from challenges.models import AcademyDate, Challenge, Claim
+from challenges.services.academy import academy_attendance_record, academy_seat_book
+from challenges.services.claims import (
+    ClaimData,
+    claim_approve,
+    claim_ask,
+    claim_reject,
+    claim_submit,
+)
 from league.services import season_activate
 from partners.models import EndCustomer, Membership, Partner, User
 from partners.services import CustomerData, _assign_pseudonym, customer_create
@@ -333,12 +340,12 @@ class Command(BaseCommand):
     @staticmethod
     def _claim(membership, customer, code: str, outcome: str, day: date, staff: User) -> None:
         meeting, lead = code in ("sales_meeting", "presales_sizing"), code == "sql_lead"
-        claim = claim_services.claim_submit(
+        claim = claim_submit(
             membership=membership,
             challenge_code=code,
             customer=customer,
             # What the browser's form for this challenge asks for, and nothing else.
-            data=claim_services.ClaimData(
+            data=ClaimData(
                 activity_date=day,
                 meeting_date=day if meeting else None,
                 distributor_contact="Ingrid Vertrieb (Ingram Micro)" if meeting else "",
@@ -352,15 +359,15 @@ class Command(BaseCommand):
             ),
         )
         if outcome == "approved":
-            claim_services.claim_approve(claim=claim, reviewer=staff)
+            claim_approve(claim=claim, reviewer=staff)
         elif outcome == "needs_info":
-            claim_services.claim_ask(
+            claim_ask(
                 claim=claim,
                 reviewer=staff,
                 question="Bitte nennen Sie die Teilnehmer des Termins beim Endkunden.",
             )
         elif outcome == "rejected":
-            claim_services.claim_reject(
+            claim_reject(
                 claim=claim,
                 reviewer=staff,
                 reason="Für diesen Endkunden ist keine Buchung der Services Group Databases zu "
@@ -381,13 +388,13 @@ class Command(BaseCommand):
             membership = Membership.objects.select_related("partner", "user").get(
                 season=season, user__email=PARTNER_LOGIN[0]
             )
-            seat = claim_services.academy_seat_book(
+            seat = academy_seat_book(
                 membership=membership,
                 academy=past,
                 name="Demo Partner",
                 email=membership.user.email,
             )
-            claim_services.academy_attendance_record(seat=seat, attended=True, reviewer=staff)
+            academy_attendance_record(seat=seat, attended=True, reviewer=staff)
         AcademyDate.objects.get_or_create(
             season=season,
             location="Online (Microsoft Teams)",
