@@ -49,6 +49,7 @@ from partners.models import EndCustomer, Membership, Partner, User
 from partners.services import CustomerData, customer_create
 from seasons.models import Season
 
+from .catalogue import spec_of
 from .rules import ACADEMY_CODE
 from .services.academy import academy_attendance_grant
 from .services.claims import ClaimData, claim_approve, claim_submit
@@ -229,8 +230,10 @@ def _import_row(
                 data=CustomerData(name=row.customer_name, tenant_id=tenant_id),
                 actor=actor,
             )
-        meeting = challenge_code in ("sales_meeting", "presales_sizing")
-        bant = challenge_code == "sql_lead"
+        # The file has no BANT or meeting columns (see above); an unknown code is refused below.
+        spec = spec_of(challenge_code)
+        meeting = spec is not None and spec.needs_meeting
+        bant = spec is not None and spec.needs_bant
         claim = claim_submit(
             membership=Membership(partner=partner, user=actor, season_id=partner.season_id),
             challenge_code=challenge_code,

@@ -13,14 +13,10 @@ from partners.identity import Exclusions
 from partners.models import CustomerExclusion, EndCustomer, Partner
 from seasons.models import Season
 
-from . import billing, rules, selectors
+from . import billing, catalogue, rules, selectors
 from .models import AcademyDate, AcademySeat, Claim, ClaimTransition, LedgerEntry, Redemption
 from .staff_forms import ORDER_NEWEST, STATUS_ALL, STATUS_OPEN
 
-# Claims of these challenges are checked against the distributor's own records (the meeting took
-# place with its team, the lead is BANT-confirmed); without evidence to read they can be approved
-# in bulk. Everything else (new customers, Azure services, claims with evidence) is read one by one.
-SIMPLE_CHALLENGES = ("sql_lead", "sales_meeting", "presales_sizing")
 IMAGE_SUFFIXES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 EVIDENCE_TYPES = {".pdf": "application/pdf", **IMAGE_SUFFIXES}
 
@@ -111,10 +107,11 @@ def customer_conflicts_map(customers: Iterable[EndCustomer]) -> dict[int, list[E
 
 
 def is_simple(claim: Claim, conflicts: list | None = None) -> bool:
-    """A claim staff may approve in bulk from the queue."""
+    """A claim staff may approve in bulk from the queue: of a challenge the catalogue allows bulk
+    approval for, without evidence or a conflict to read. Everything else is read one by one."""
     return (
         claim.status == Claim.Status.SUBMITTED
-        and claim.challenge.code in SIMPLE_CHALLENGES
+        and claim.challenge.code in catalogue.bulk_approval_codes()
         and not claim.evidence
         and not conflicts
     )

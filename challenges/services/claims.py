@@ -20,7 +20,7 @@ from partners.identity import Exclusions
 from partners.models import EndCustomer, Membership, Partner, User
 from partners.notifications import email_send
 
-from .. import billing, rules, selectors
+from .. import billing, catalogue, rules, selectors
 from ..models import Challenge, Claim, ClaimTransition, LedgerEntry
 from .ledger import bonus_settle, ledger_entry_book
 
@@ -78,8 +78,10 @@ def activity_date_check(day: date, season) -> None:
 
 
 def _check_claim_content(challenge: Challenge, data: ClaimData, season) -> None:
+    """What the challenge's catalogue entry says its claim needs (a claimable challenge has one)."""
     activity_date_check(data.activity_date, season)
-    if challenge.code == "sql_lead":
+    spec = challenge.spec
+    if spec.needs_bant:
         try:
             rules.check_bant(
                 {
@@ -93,10 +95,10 @@ def _check_claim_content(challenge: Challenge, data: ClaimData, season) -> None:
             raise DomainError(
                 _("All four BANT criteria (Budget, Authority, Need, Time) must be confirmed.")
             ) from exc
-    if challenge.code in ("sales_meeting", "presales_sizing"):
+    if spec.needs_meeting:
         if not data.meeting_date or not data.distributor_contact.strip():
             raise DomainError(_("Please give the meeting date and your contact at Ingram Micro."))
-    if challenge.code == rules.NEW_CUSTOMER_CODE and not data.subscription_id.strip():
+    if spec.subscription == catalogue.REQUIRED and not data.subscription_id.strip():
         raise DomainError(_("Please give the Azure subscription ID of the new end customer."))
 
 
