@@ -24,7 +24,13 @@ from seasons.models import Season
 from . import billing, staff_selectors
 from .models import AcademyDate, AcademySeat, Claim, Redemption
 from .services.academy import academy_attendance_record, academy_date_create
-from .services.claims import claim_approve, claim_ask, claim_reject, claim_revoke
+from .services.claims import (
+    claim_approve,
+    claim_ask,
+    claim_bulk_approve,
+    claim_reject,
+    claim_revoke,
+)
 from .services.exclusions import exclusion_create
 from .services.redemptions import redemption_decide
 from .staff_forms import (
@@ -32,6 +38,7 @@ from .staff_forms import (
     STATUS_OPEN,
     AcademyDateForm,
     AskForm,
+    BulkApproveForm,
     ExclusionForm,
     QueueFilterForm,
     RedemptionRejectForm,
@@ -40,7 +47,6 @@ from .staff_forms import (
 )
 
 PAGE_SIZE = 50
-BULK_LIMIT = 200
 
 
 def _back(request, default: str):
@@ -102,52 +108,32 @@ def queue(request):
 @staff_required
 @require_POST
 def bulk_approve(request):
-    ids = {int(v) for v in request.POST.getlist("claims") if v.isdigit()}
-    if not ids:
-        messages.warning(request, _("Please select the claims to approve."))
-        return _back(request, reverse("challenges:staff-queue"))
-    if len(ids) > BULK_LIMIT:
-        messages.error(
-            request, _("Please approve at most %(n)s claims at once.") % {"n": BULK_LIMIT}
-        )
-        return _back(request, reverse("challenges:staff-queue"))
-    approved = []
-    for row in staff_selectors.claims_for_bulk(ids=ids):
-        claim = row.claim
-        if claim.status == Claim.Status.NEEDS_INFO:
-            messages.error(
-                request,
-                _("%(claim)s: waiting for the partner's answer; review it on its own page.")
-                % {"claim": _claim_label(claim)},
-            )
-            continue
-        if claim.status == Claim.Status.SUBMITTED and not row.simple:
-            messages.error(
-                request,
-                _(
-                    "%(claim)s: not a simple claim (evidence, conflict or challenge); review it "
-                    "on its own page."
-                )
-                % {"claim": _claim_label(claim)},
-            )
-            continue
-        try:
-            claim_approve(claim=claim, reviewer=request.user)
-        except DomainError as exc:
-            messages.error(request, f"{_claim_label(claim)}: {exc}")
-        else:
-            approved.append(_claim_label(claim))
-    if approved:
+    back = _back(request, reverse("challenges:staff-queue"))
+    form = BulkApproveForm(request.POST)
+    if not form.is_valid():
+        messages.warning(request, form.errors["claims"][0])
+        return back
+    try:
+        result = claim_bulk_approve(claim_ids=form.cleaned_data["claims"], reviewer=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return back
+    for claim, reason in result.refused:
+        messages.error(request, f"{_claim_label(claim)}: {reason}")
+    if result.approved:
         messages.success(
             request,
             ngettext(
                 "Approved %(n)s claim: %(claims)s",
                 "Approved %(n)s claims: %(claims)s",
-                len(approved),
+                len(result.approved),
             )
-            % {"n": len(approved), "claims": "; ".join(approved)},
+            % {
+                "n": len(result.approved),
+                "claims": "; ".join(_claim_label(claim) for claim in result.approved),
+            },
         )
-    return _back(request, reverse("challenges:staff-queue"))
+    return back
 
 
 # --- One claim -----------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ for one partner ("counted at most", the first-customer bonus) happens one at a t
 constraints on claims and ledger entries are the last guard.
 """
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
@@ -20,7 +21,7 @@ from partners.identity import Exclusions
 from partners.models import EndCustomer, Membership, Partner, User
 from partners.notifications import email_send
 
-from .. import billing, catalogue, rules, selectors
+from .. import billing, catalogue, rules, selectors, staff_selectors
 from ..models import Challenge, Claim, ClaimTransition, LedgerEntry
 from .ledger import bonus_settle, ledger_entry_book
 
@@ -268,6 +269,52 @@ def claim_approve(*, claim: Claim, reviewer: User) -> Claim:
     except IntegrityError as exc:  # the constraint saw a concurrent approval first
         raise DomainError(_("This claim was counted by a concurrent approval already.")) from exc
     return claim
+
+
+# One request approves at most this many claims (each is its own transaction).
+BULK_LIMIT = 200
+
+
+@dataclass
+class BulkApproval:
+    approved: list[Claim] = field(default_factory=list)
+    refused: list[tuple[Claim, str]] = field(default_factory=list)  # the claim and why
+
+
+def claim_bulk_approve(*, claim_ids: Iterable[int], reviewer: User) -> BulkApproval:
+    """Approve the claims staff ticked in the review queue, oldest first. Only simple claims
+    (`staff_selectors.is_simple`: a challenge the catalogue allows bulk approval for, no evidence,
+    no conflict) are approved here; the others are refused with the reason, to be reviewed on
+    their own page. Each approval is `claim_approve` in its own transaction, so one refusal does
+    not undo the others, and a second submission of the same selection approves nothing twice."""
+    ids = set(claim_ids)
+    if len(ids) > BULK_LIMIT:
+        raise DomainError(_("Please approve at most %(n)s claims at once.") % {"n": BULK_LIMIT})
+    result = BulkApproval()
+    for row in staff_selectors.claims_for_bulk(ids=ids):
+        claim = row.claim
+        if claim.status == Claim.Status.NEEDS_INFO:
+            result.refused.append(
+                (claim, _("waiting for the partner's answer; review it on its own page."))
+            )
+        elif claim.status == Claim.Status.SUBMITTED and not row.simple:
+            result.refused.append(
+                (
+                    claim,
+                    _(
+                        "not a simple claim (evidence, conflict or challenge); review it on its "
+                        "own page."
+                    ),
+                )
+            )
+        else:
+            try:
+                claim_approve(claim=claim, reviewer=reviewer)
+            except DomainError as exc:
+                result.refused.append((claim, str(exc)))
+            else:
+                result.approved.append(claim)
+    return result
 
 
 def _decide(claim: Claim, reviewer: User, to_status: str, text: str, required_message: str):
