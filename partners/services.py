@@ -280,6 +280,17 @@ class CustomerData:
     contact_email: str = ""
 
 
+def customer_check_not_excluded(*, season_id: int, tenant_id: str, domain: str) -> None:
+    """Refuse an end customer that a staff exclusion covers, naming its reason (terms 1): when it
+    is reported, claimed for and approved."""
+    exclusion = Exclusions.of_season(season_id).covering(tenant_id, domain)
+    if exclusion is not None:
+        raise DomainError(
+            _("This end customer is excluded from the league: %(reason)s")
+            % {"reason": exclusion.reason}
+        )
+
+
 def customer_create(*, partner: Partner, data: CustomerData, actor: User | None) -> EndCustomer:
     if partner.status != Partner.Status.APPROVED:
         raise DomainError(_("Only approved participants can report end customers."))
@@ -287,12 +298,7 @@ def customer_create(*, partner: Partner, data: CustomerData, actor: User | None)
         identity.normalise_tenant(data.tenant_id),
         identity.normalise_domain(data.domain),
     )
-    exclusion = Exclusions.of_season(partner.season_id).covering(tenant_id, domain)
-    if exclusion is not None:
-        raise DomainError(
-            _("This end customer is excluded from the league: %(reason)s")
-            % {"reason": exclusion.reason}
-        )
+    customer_check_not_excluded(season_id=partner.season_id, tenant_id=tenant_id, domain=domain)
     try:
         with transaction.atomic():
             return EndCustomer.objects.create(

@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
-from partners.identity import Exclusions
 from partners.models import EndCustomer, Membership, Partner, User
 from partners.notifications import email_send
+from partners.services import customer_check_not_excluded
 
 from .. import billing, catalogue, rules, selectors, staff_selectors
 from ..models import Challenge, Claim, ClaimTransition, LedgerEntry
@@ -140,14 +140,9 @@ def claim_submit(
         )
     if customer is None or customer.partner_id != partner.pk:
         raise DomainError(_("Please choose one of your own end customers."))
-    exclusion = Exclusions.of_season(partner.season_id).covering(
-        customer.tenant_id, customer.domain
+    customer_check_not_excluded(
+        season_id=partner.season_id, tenant_id=customer.tenant_id, domain=customer.domain
     )
-    if exclusion is not None:
-        raise DomainError(
-            _("This end customer is excluded from the league: %(reason)s")
-            % {"reason": exclusion.reason}
-        )
     _check_claim_content(challenge, data, partner.season)
     _check_new_to_azure(challenge, customer, partner.season)
     rule = _rule_of(challenge)
@@ -228,14 +223,9 @@ def claim_approve(*, claim: Claim, reviewer: User) -> Claim:
                 raise DomainError(_("The partner no longer takes part in the league."))
             customer = claim.customer
             if customer is not None:
-                exclusion = Exclusions.of_season(claim.season_id).covering(
-                    customer.tenant_id, customer.domain
+                customer_check_not_excluded(
+                    season_id=claim.season_id, tenant_id=customer.tenant_id, domain=customer.domain
                 )
-                if exclusion is not None:
-                    raise DomainError(
-                        _("This end customer is excluded from the league: %(reason)s")
-                        % {"reason": exclusion.reason}
-                    )
             # Read again inside this transaction: a billing import that committed since the
             # submission (or since the reviewer opened the page) refuses the approval. One that
             # commits after this read lists the approved claim as "contradicted by billing"
