@@ -329,7 +329,7 @@ def generate(partners: int, entries: int, challenges: dict, season_id: int, seed
 def seed(url: str, partners: int, entries: int, seed_value: int) -> dict:
     import psycopg
 
-    from challenges.services import _rule_text
+    from challenges.services.ledger import rule_text
     from seasons.models import Season
 
     season = Season.objects.get(slug=SEASON_SLUG)
@@ -338,8 +338,8 @@ def seed(url: str, partners: int, entries: int, seed_value: int) -> dict:
             "id": c.pk,
             "points": c.points,
             "per_partner": c.counted_at_most == "per_partner",
-            "rule_de": _rule_text(c, "de"),
-            "rule_en": _rule_text(c, "en"),
+            "rule_de": rule_text(c, "de"),
+            "rule_en": rule_text(c, "en"),
         }
         for c in season.challenges.all()
     }

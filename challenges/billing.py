@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable
 from datetime import date
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import formats
+from django.utils.translation import gettext as _
 
 FirstUsageBefore = Callable[..., dict[str, date]]
 
@@ -28,3 +30,11 @@ def azure_first_usage(*, tenant_ids: Iterable[str], season) -> dict[str, date]:
     if _first_usage_before is None:
         raise ImproperlyConfigured("The credits app answers 'new to Azure'; it is not installed.")
     return _first_usage_before(tenant_ids=tenant_ids, before=season.start_date)
+
+
+def not_new_reason(first_usage: date) -> str:
+    """Why a `new_customer` claim does not count; also the reason staff revoke it with."""
+    return _(
+        "The end customer is not new to Azure: the imported billing shows Azure consumption "
+        "from %(month)s, before the season."
+    ) % {"month": formats.date_format(first_usage, "YEAR_MONTH_FORMAT")}

@@ -12,13 +12,15 @@ from django.utils.translation import gettext_lazy as _
 from core.formatting import file_size
 from partners import identity
 from partners.models import EndCustomer, Partner
+from partners.services import CustomerData
 
-from . import services
+from . import catalogue
 from .evidence import ACCEPT, MAX_EVIDENCE_BYTES, evidence_validate
 from .models import AcademyDate, Challenge
+from .rules import NEW_CUSTOMER_CODE
+from .services.claims import ClaimData
 
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
-MEETING_CODES = ("sales_meeting", "presales_sizing")
 
 
 def date_input(**attrs) -> forms.DateInput:
@@ -76,8 +78,8 @@ class CustomerForm(forms.Form):
             raise forms.ValidationError(_("Please give a domain such as example.de."))
         return value
 
-    def customer_data(self) -> services.CustomerData:
-        return services.CustomerData(**self.cleaned_data)
+    def customer_data(self) -> CustomerData:
+        return CustomerData(**self.cleaned_data)
 
 
 # --- Claims --------------------------------------------------------------------------------------
@@ -92,7 +94,7 @@ BANT_FIELDS = (
 
 @dataclass(frozen=True)
 class ClaimSpec:
-    """What the claim form of a challenge asks for."""
+    """What the claim form of a challenge asks for (`claim_spec`)."""
 
     date_label: str
     needs: tuple[str, ...]
@@ -102,64 +104,80 @@ class ClaimSpec:
     subscription: str = ""  # "required", "optional" or ""
 
 
-_EVIDENCE_MEETING = _("For example the meeting invitation or the minutes.")
-_MEETING_NEEDS = (
+@dataclass(frozen=True)
+class _Wording:
+    """How the form speaks of the dated event a claim proves."""
+
+    date_label: str
+    date_need: str  # "" where another need names the date
+    evidence_help: str
+    evidence_need: str
+
+
+_MEETING = _Wording(
+    _("Meeting date"),
     _("the date of the meeting"),
-    _("your contact at Ingram Micro"),
+    _("For example the meeting invitation or the minutes."),
     _("optional: the invitation or minutes as evidence"),
 )
+_ACTIVITY = _Wording(
+    _("Date of the activity"),
+    _("the date of the activity"),
+    _("A document or screenshot that shows the activity."),
+    _("optional: evidence"),
+)
+_LEAD = _Wording(
+    _("Date of the qualification"), "", _ACTIVITY.evidence_help, _ACTIVITY.evidence_need
+)
+_SUBSCRIPTION = _Wording(
+    _("Date the subscription was booked"),
+    "",
+    _("For example a screenshot of the subscription in the Azure portal."),
+    _("optional: a screenshot of the subscription in the Azure portal"),
+)
+_SERVICE = _Wording(
+    _("Date the service was booked"),
+    _("the date of the booking"),
+    _("For example a screenshot of the booked service in the Azure portal."),
+    _("optional: the Azure subscription ID and a screenshot of the booked service"),
+)
 
-CLAIM_SPECS: dict[str, ClaimSpec] = {
-    "sql_lead": ClaimSpec(
-        date_label=_("Date of the qualification"),
-        needs=(_("all four BANT criteria confirmed: Budget, Authority, Need, Time"),),
-        bant=True,
-    ),
-    "sales_meeting": ClaimSpec(
-        date_label=_("Meeting date"),
-        needs=_MEETING_NEEDS,
-        evidence_help=_EVIDENCE_MEETING,
-        meeting=True,
-    ),
-    "presales_sizing": ClaimSpec(
-        date_label=_("Meeting date"),
-        needs=_MEETING_NEEDS,
-        evidence_help=_EVIDENCE_MEETING,
-        meeting=True,
-    ),
-    "new_customer": ClaimSpec(
-        date_label=_("Date the subscription was booked"),
-        needs=(
-            _("the Azure subscription ID"),
-            _("the customer must be new to Azure"),
-            _("optional: a screenshot of the subscription in the Azure portal"),
-        ),
-        evidence_help=_("For example a screenshot of the subscription in the Azure portal."),
-        subscription="required",
-    ),
-}
-SERVICE_SPEC = ClaimSpec(
-    date_label=_("Date the service was booked"),
-    needs=(
-        _("the date of the booking"),
-        _("optional: the Azure subscription ID and a screenshot of the booked service"),
-    ),
-    evidence_help=_("For example a screenshot of the booked service in the Azure portal."),
-    subscription="optional",
-)
-DEFAULT_SPEC = ClaimSpec(
-    date_label=_("Date of the activity"),
-    needs=(_("the date of the activity"), _("optional: evidence")),
-    evidence_help=_("A document or screenshot that shows the activity."),
-)
+
+def _wording(spec: catalogue.ChallengeSpec) -> _Wording:
+    if spec.needs_meeting:
+        return _MEETING
+    if spec.needs_bant:
+        return _LEAD
+    if spec.subscription == catalogue.REQUIRED:
+        return _SUBSCRIPTION
+    if spec.service_group:
+        return _SERVICE
+    return _ACTIVITY
 
 
 def claim_spec(challenge: Challenge) -> ClaimSpec:
-    if challenge.code in CLAIM_SPECS:
-        return CLAIM_SPECS[challenge.code]
-    if challenge.kind == Challenge.Kind.SERVICE:
-        return SERVICE_SPEC
-    return DEFAULT_SPEC
+    """The form of a claimable challenge, from what its catalogue entry says a claim needs."""
+    spec = challenge.spec
+    wording = _wording(spec)
+    needs = [wording.date_need] if wording.date_need else []
+    if spec.needs_meeting:
+        needs.append(_("your contact at Ingram Micro"))
+    if spec.needs_bant:
+        needs.append(_("all four BANT criteria confirmed: Budget, Authority, Need, Time"))
+    if spec.subscription == catalogue.REQUIRED:
+        needs.append(_("the Azure subscription ID"))
+    if spec.code == NEW_CUSTOMER_CODE:
+        needs.append(_("the customer must be new to Azure"))
+    if spec.evidence:
+        needs.append(wording.evidence_need)
+    return ClaimSpec(
+        date_label=wording.date_label,
+        needs=tuple(needs),
+        evidence_help=wording.evidence_help if spec.evidence else "",
+        bant=spec.needs_bant,
+        meeting=spec.needs_meeting,
+        subscription=spec.subscription,
+    )
 
 
 class OwnCustomerField(forms.ModelChoiceField):
@@ -263,10 +281,10 @@ class ClaimForm(forms.Form):
             evidence_validate(upload)
         return upload
 
-    def claim_data(self) -> services.ClaimData:
+    def claim_data(self) -> ClaimData:
         data = self.cleaned_data
         meeting_date = data.get("meeting_date")
-        return services.ClaimData(
+        return ClaimData(
             activity_date=data.get("activity_date") or meeting_date,
             meeting_date=meeting_date,
             distributor_contact=data.get("distributor_contact", "").strip(),

@@ -10,21 +10,22 @@ Every row goes through the same services as a claim from the browser, so the rul
 - `partner_id` is the Microsoft partner ID (MPN ID) of a partner of the current season; only
   approved partners can report (`customer_create` / `claim_submit` refuse the others).
 - The end customer is the partner's customer with `customer_tenant_id`; one not yet reported is
-  created for the partner with `services.customer_create` from `customer_tenant_id` and
+  created for the partner with `partners.services.customer_create` from `customer_tenant_id` and
   `customer_name` (so excluded tenants are refused). An existing customer keeps its name.
-- The claim is submitted with `services.claim_submit`: season dates, no future dates, "counted at
-  most" (an approved or open claim for the same challenge and customer refuses the row — this is
-  what makes importing the same file twice harmless), exclusions, the subscription ID for
-  `new_customer`. `sql_lead` rows are taken as BANT-confirmed. The file has no meeting columns:
-  for `sales_meeting`/`presales_sizing` the meeting date is the activity date and the contact
-  at Ingram Micro reads "CSV import".
-- `status=approved` rows are then approved with `services.claim_approve` ("counted at most"
+- The claim is submitted with `services.claims.claim_submit`: season dates, no future dates,
+  "counted at most" (an approved or open claim for the same challenge and customer refuses the
+  row — this is what makes importing the same file twice harmless), exclusions, what the
+  challenge's catalogue entry requires (the subscription ID for `new_customer`). Rows of a
+  challenge that needs BANT (`sql_lead`) are taken as BANT-confirmed. The file has no meeting
+  columns: for a challenge that needs meeting data (`sales_meeting`, `presales_sizing`) the
+  meeting date is the activity date and the contact at Ingram Micro reads "CSV import".
+- `status=approved` rows are then approved with `services.claims.claim_approve` ("counted at most"
   again, "new to Azure" against the billing imported so far, the points ledger, the
   first-customer bonus, the partner's notification e-mail). If the approval is refused, the whole
   row is rolled back, customer included.
 - An `academy` row has no end customer (`customer_tenant_id`, `customer_name` and
   `subscription_id` empty) and the status `approved`: it records the partner's attendance on
-  `activity_date` with `services.academy_attendance_grant`, which grants `academy` once per
+  `activity_date` with `services.academy.academy_attendance_grant`, which grants `academy` once per
   partner; a second row is refused ("counts once per partner").
 
 The actor of every import step is the system user `import@system`: a staff user that is inactive
@@ -45,10 +46,13 @@ from core.csvfiles import CsvHeaderError, csv_rows
 from core.errors import DomainError
 from partners import identity
 from partners.models import EndCustomer, Membership, Partner, User
+from partners.services import CustomerData, customer_create
 from seasons.models import Season
 
-from . import services
+from .catalogue import spec_of
 from .rules import ACADEMY_CODE
+from .services.academy import academy_attendance_grant
+from .services.claims import ClaimData, claim_approve, claim_submit
 
 COLUMNS = (
     "partner_id",
@@ -202,7 +206,7 @@ def _import_row(
     challenge_code = row.challenge.lower()
     if challenge_code == ACADEMY_CODE:
         activity_date = _checked_academy(row)
-        services.academy_attendance_grant(
+        academy_attendance_grant(
             partner=_partner(row, season, partners),
             day=activity_date,
             note=f"CSV import, line {row.line}",
@@ -221,18 +225,20 @@ def _import_row(
                     f"column customer_name: empty, and {partner.name} has not reported the end "
                     f"customer {tenant_id} yet"
                 )
-            customer = services.customer_create(
+            customer = customer_create(
                 partner=partner,
-                data=services.CustomerData(name=row.customer_name, tenant_id=tenant_id),
+                data=CustomerData(name=row.customer_name, tenant_id=tenant_id),
                 actor=actor,
             )
-        meeting = challenge_code in ("sales_meeting", "presales_sizing")
-        bant = challenge_code == "sql_lead"
-        claim = services.claim_submit(
+        # The file has no BANT or meeting columns (see above); an unknown code is refused below.
+        spec = spec_of(challenge_code)
+        meeting = spec is not None and spec.needs_meeting
+        bant = spec is not None and spec.needs_bant
+        claim = claim_submit(
             membership=Membership(partner=partner, user=actor, season_id=partner.season_id),
             challenge_code=challenge_code,
             customer=customer,
-            data=services.ClaimData(
+            data=ClaimData(
                 activity_date=activity_date,
                 meeting_date=activity_date if meeting else None,
                 distributor_contact=MEETING_CONTACT if meeting else "",
@@ -245,7 +251,7 @@ def _import_row(
             ),
         )
         if row.status.lower() == "approved":
-            services.claim_approve(claim=claim, reviewer=actor)
+            claim_approve(claim=claim, reviewer=actor)
     result.imported += 1
     result.customers_created += created
 

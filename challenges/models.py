@@ -7,6 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.formatting import money
 
+from . import catalogue
+from .catalogue import ChallengeSpec
+
 
 class Challenge(models.Model):
     class Kind(models.TextChoices):
@@ -57,6 +60,12 @@ class Challenge(models.Model):
             if (get_language() or "de").startswith("en")
             else self.description_de
         )
+
+    @property
+    def spec(self) -> ChallengeSpec | None:
+        """What the catalogue says of this challenge (what a claim needs, how it is earned);
+        None for a code the catalogue does not describe, which cannot be claimed."""
+        return catalogue.spec_of(self.code)
 
 
 def evidence_path(claim, filename):

@@ -2,13 +2,15 @@
 SQL queries however many rows there are."""
 
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from core.money import CENT
 from partners.models import EndCustomer, Partner
 
-from . import services
+from . import catalogue
 from .models import AcademyDate, AcademySeat, Challenge, Claim, LedgerEntry, Redemption
 
 GRANT_KINDS = (LedgerEntry.Kind.GRANT, LedgerEntry.Kind.REVOKE)
@@ -16,8 +18,9 @@ BONUS_KINDS = (LedgerEntry.Kind.BONUS, LedgerEntry.Kind.BONUS_REVOKE)
 
 
 def challenge_claimable_list(season_id: int):
-    """The challenges a partner claims itself (recurring and Azure services), in catalogue order."""
-    return Challenge.objects.filter(season_id=season_id, kind__in=services.CLAIMABLE_KINDS)
+    """The challenges a partner claims itself (the catalogue's claimable ones), in catalogue
+    order."""
+    return Challenge.objects.filter(season_id=season_id, code__in=catalogue.claimable_codes())
 
 
 def challenge_claimable_get(season_id: int, code: str) -> Challenge | None:
@@ -154,6 +157,34 @@ def academy_granted(partner: Partner) -> bool:
     ).exists()
 
 
+def partner_points(partner: Partner) -> int:
+    return LedgerEntry.objects.filter(partner=partner).aggregate(s=Sum("points"))["s"] or 0
+
+
+def redemption_balance(partner: Partner) -> dict[str, Decimal]:
+    """Value earned (points × rate, at most the cap), redeemed (approved) and still open."""
+    season = partner.season
+    earned = (Decimal(partner_points(partner)) * season.eur_per_point).quantize(
+        CENT, rounding=ROUND_HALF_UP
+    )
+    value = max(Decimal(0), min(earned, season.points_cap_eur))
+    sums = Redemption.objects.filter(partner=partner).aggregate(
+        redeemed=Sum("amount_eur", filter=Q(status=Redemption.Status.APPROVED)),
+        requested=Sum("amount_eur", filter=Q(status=Redemption.Status.REQUESTED)),
+    )
+    redeemed = sums["redeemed"] or Decimal(0)
+    requested = sums["requested"] or Decimal(0)
+    return {
+        "earned": earned,
+        "value": value,
+        "redeemed": redeemed,
+        "requested": requested,
+        "available": max(Decimal(0), value - redeemed),
+        # What a new request may still ask for: open requests reserve their amount.
+        "requestable": max(Decimal(0), value - redeemed - requested),
+    }
+
+
 def redemption_list(partner: Partner):
     return Redemption.objects.filter(partner=partner).order_by("-requested_at", "-pk")
 
@@ -161,7 +192,7 @@ def redemption_list(partner: Partner):
 def partner_summary(partner: Partner) -> dict:
     """Figures for the company's start page."""
     return {
-        "points": services.partner_points(partner),
+        "points": partner_points(partner),
         "customers": EndCustomer.objects.filter(partner=partner).count(),
         "open_claims": Claim.objects.filter(partner=partner, status__in=Claim.OPEN).count(),
         "needs_info": Claim.objects.filter(partner=partner, status=Claim.Status.NEEDS_INFO).count(),

@@ -131,3 +131,16 @@ class AcademyDateForm(forms.Form):
 
 class RedemptionRejectForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ClaimIdsField(forms.Field):
+    """The ids of the claims ticked in a list; anything but a number is ignored."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        return sorted({int(v) for v in value or () if str(v).isdigit()})
+
+
+class BulkApproveForm(forms.Form):
+    claims = ClaimIdsField(error_messages={"required": _("Please select the claims to approve.")})

@@ -13,14 +13,10 @@ from partners.identity import Exclusions
 from partners.models import CustomerExclusion, EndCustomer, Partner
 from seasons.models import Season
 
-from . import billing, rules, services
+from . import billing, catalogue, rules, selectors
 from .models import AcademyDate, AcademySeat, Claim, ClaimTransition, LedgerEntry, Redemption
 from .staff_forms import ORDER_NEWEST, STATUS_ALL, STATUS_OPEN
 
-# Claims of these challenges are checked against the distributor's own records (the meeting took
-# place with its team, the lead is BANT-confirmed); without evidence to read they can be approved
-# in bulk. Everything else (new customers, Azure services, claims with evidence) is read one by one.
-SIMPLE_CHALLENGES = ("sql_lead", "sales_meeting", "presales_sizing")
 IMAGE_SUFFIXES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 EVIDENCE_TYPES = {".pdf": "application/pdf", **IMAGE_SUFFIXES}
 
@@ -62,8 +58,20 @@ def claim_status_counts(*, season: Season) -> dict[str, int]:
     return counts
 
 
+def customer_conflicts(customer: EndCustomer) -> QuerySet[EndCustomer]:
+    """Other partners' end customers with the same tenant ID or the same domain."""
+    same = Q(tenant_id=customer.tenant_id)
+    if customer.domain:
+        same |= Q(domain=customer.domain)
+    return (
+        EndCustomer.objects.filter(same, season_id=customer.season_id)
+        .exclude(partner_id=customer.partner_id)
+        .select_related("partner")
+    )
+
+
 def customer_conflicts_map(customers: Iterable[EndCustomer]) -> dict[int, list[EndCustomer]]:
-    """services.customer_conflicts for many end customers at once, in one query: for each
+    """`customer_conflicts` for many end customers at once, in one query: for each
     customer, the other partners' end customers with the same tenant ID or domain."""
     customers = [c for c in customers if c is not None]
     if not customers:
@@ -99,10 +107,11 @@ def customer_conflicts_map(customers: Iterable[EndCustomer]) -> dict[int, list[E
 
 
 def is_simple(claim: Claim, conflicts: list | None = None) -> bool:
-    """A claim staff may approve in bulk from the queue."""
+    """A claim staff may approve in bulk from the queue: of a challenge the catalogue allows bulk
+    approval for, without evidence or a conflict to read. Everything else is read one by one."""
     return (
         claim.status == Claim.Status.SUBMITTED
-        and claim.challenge.code in SIMPLE_CHALLENGES
+        and claim.challenge.code in catalogue.bulk_approval_codes()
         and not claim.evidence
         and not conflicts
     )
@@ -158,7 +167,7 @@ def claim_contradicted_list(*, season: Season) -> list[ContradictedRow]:
         ContradictedRow(
             claim=c,
             first_month=first_use[c.customer.tenant_id].replace(day=1),
-            reason=services.not_new_reason(first_use[c.customer.tenant_id]),
+            reason=billing.not_new_reason(first_use[c.customer.tenant_id]),
         )
         for c in claims
         if c.customer.tenant_id in first_use
@@ -261,7 +270,7 @@ def claim_conflicts(claim: Claim) -> list[Conflict]:
     """Other partners' end customers with the same tenant ID or domain, with their claims."""
     if claim.customer is None:
         return []
-    others = list(services.customer_conflicts(claim.customer).order_by("partner__name", "name"))
+    others = list(customer_conflicts(claim.customer).order_by("partner__name", "name"))
     claims = defaultdict(list)
     for other in Claim.objects.filter(customer__in=others).select_related("challenge"):
         claims[other.customer_id].append(other)
@@ -273,7 +282,7 @@ def partner_summary(partner: Partner) -> dict:
         approved=Count("pk", filter=Q(status=Claim.Status.APPROVED)),
         open=Count("pk", filter=Q(status__in=Claim.OPEN)),
     )
-    return {**counts, "points": services.partner_points(partner)}
+    return {**counts, "points": selectors.partner_points(partner)}
 
 
 # --- Exclusions ----------------------------------------------------------------------------------
@@ -354,7 +363,7 @@ def redemption_open_list(*, season: Season) -> list[RedemptionRow]:
     balances = {}
     for redemption in redemptions:
         if redemption.partner_id not in balances:
-            balances[redemption.partner_id] = services.redemption_balance(redemption.partner)
+            balances[redemption.partner_id] = selectors.redemption_balance(redemption.partner)
     return [
         RedemptionRow(
             redemption=r,

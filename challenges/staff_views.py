@@ -21,13 +21,24 @@ from partners.identity import Exclusions
 from partners.models import Partner
 from seasons.models import Season
 
-from . import services, staff_selectors
+from . import billing, staff_selectors
 from .models import AcademyDate, AcademySeat, Claim, Redemption
+from .services.academy import academy_attendance_record, academy_date_create
+from .services.claims import (
+    claim_approve,
+    claim_ask,
+    claim_bulk_approve,
+    claim_reject,
+    claim_revoke,
+)
+from .services.exclusions import exclusion_create
+from .services.redemptions import redemption_decide
 from .staff_forms import (
     STATUS_ALL,
     STATUS_OPEN,
     AcademyDateForm,
     AskForm,
+    BulkApproveForm,
     ExclusionForm,
     QueueFilterForm,
     RedemptionRejectForm,
@@ -36,7 +47,6 @@ from .staff_forms import (
 )
 
 PAGE_SIZE = 50
-BULK_LIMIT = 200
 
 
 def _back(request, default: str):
@@ -98,52 +108,32 @@ def queue(request):
 @staff_required
 @require_POST
 def bulk_approve(request):
-    ids = {int(v) for v in request.POST.getlist("claims") if v.isdigit()}
-    if not ids:
-        messages.warning(request, _("Please select the claims to approve."))
-        return _back(request, reverse("challenges:staff-queue"))
-    if len(ids) > BULK_LIMIT:
-        messages.error(
-            request, _("Please approve at most %(n)s claims at once.") % {"n": BULK_LIMIT}
-        )
-        return _back(request, reverse("challenges:staff-queue"))
-    approved = []
-    for row in staff_selectors.claims_for_bulk(ids=ids):
-        claim = row.claim
-        if claim.status == Claim.Status.NEEDS_INFO:
-            messages.error(
-                request,
-                _("%(claim)s: waiting for the partner's answer; review it on its own page.")
-                % {"claim": _claim_label(claim)},
-            )
-            continue
-        if claim.status == Claim.Status.SUBMITTED and not row.simple:
-            messages.error(
-                request,
-                _(
-                    "%(claim)s: not a simple claim (evidence, conflict or challenge); review it "
-                    "on its own page."
-                )
-                % {"claim": _claim_label(claim)},
-            )
-            continue
-        try:
-            services.claim_approve(claim=claim, reviewer=request.user)
-        except DomainError as exc:
-            messages.error(request, f"{_claim_label(claim)}: {exc}")
-        else:
-            approved.append(_claim_label(claim))
-    if approved:
+    back = _back(request, reverse("challenges:staff-queue"))
+    form = BulkApproveForm(request.POST)
+    if not form.is_valid():
+        messages.warning(request, form.errors["claims"][0])
+        return back
+    try:
+        result = claim_bulk_approve(claim_ids=form.cleaned_data["claims"], reviewer=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return back
+    for claim, reason in result.refused:
+        messages.error(request, f"{_claim_label(claim)}: {reason}")
+    if result.approved:
         messages.success(
             request,
             ngettext(
                 "Approved %(n)s claim: %(claims)s",
                 "Approved %(n)s claims: %(claims)s",
-                len(approved),
+                len(result.approved),
             )
-            % {"n": len(approved), "claims": "; ".join(approved)},
+            % {
+                "n": len(result.approved),
+                "claims": "; ".join(_claim_label(claim) for claim in result.approved),
+            },
         )
-    return _back(request, reverse("challenges:staff-queue"))
+    return back
 
 
 # --- One claim -----------------------------------------------------------------------------------
@@ -161,21 +151,17 @@ def _get_claim(pk: int) -> Claim:
 def _review(request, claim: Claim, action: str, form) -> str:
     """Run one review action through its service; the message to show on success."""
     if action == "approve":
-        services.claim_approve(claim=claim, reviewer=request.user)
+        claim_approve(claim=claim, reviewer=request.user)
         return _("The claim is approved: %(points)s points booked.") % {
             "points": number(claim.challenge.points)
         }
     if action == "reject":
-        services.claim_reject(
-            claim=claim, reviewer=request.user, reason=form.cleaned_data["reason"]
-        )
+        claim_reject(claim=claim, reviewer=request.user, reason=form.cleaned_data["reason"])
         return _("The claim is rejected; the partner is told the reason.")
     if action == "ask":
-        services.claim_ask(
-            claim=claim, reviewer=request.user, question=form.cleaned_data["question"]
-        )
+        claim_ask(claim=claim, reviewer=request.user, question=form.cleaned_data["question"])
         return _("Your question is sent to the partner.")
-    services.claim_revoke(claim=claim, reviewer=request.user, reason=form.cleaned_data["reason"])
+    claim_revoke(claim=claim, reviewer=request.user, reason=form.cleaned_data["reason"])
     return _("The claim is revoked; its points are taken back.")
 
 
@@ -187,7 +173,7 @@ def claim_review(request, pk):
     if used_before is not None:
         # Not new to Azure: the decision staff will take (reject, or revoke an approved claim)
         # comes with its reason filled in.
-        reason = services.not_new_reason(used_before)
+        reason = billing.not_new_reason(used_before)
         forms["reject"] = RejectForm(initial={"reason": reason})
         forms["revoke"] = RevokeForm(initial={"reason": reason})
     if request.method == "POST":
@@ -269,9 +255,7 @@ def contradicted(request):
             messages.error(request, _("Please give a reason for the revocation."))
         else:
             try:
-                services.claim_revoke(
-                    claim=claim, reviewer=request.user, reason=form.cleaned_data["reason"]
-                )
+                claim_revoke(claim=claim, reviewer=request.user, reason=form.cleaned_data["reason"])
             except DomainError as exc:
                 messages.error(request, f"{_claim_label(claim)}: {exc}")
             else:
@@ -303,7 +287,7 @@ def exclusions(request):
         if season is None:
             raise Http404
         try:
-            exclusion = services.exclusion_create(
+            exclusion = exclusion_create(
                 season=season,
                 kind=form.cleaned_data["kind"],
                 value=form.cleaned_data["value"],
@@ -342,7 +326,7 @@ def _record_attendance(request, season) -> AcademyDate:
         if value is None or value == seat.attended:
             continue
         try:
-            services.academy_attendance_record(seat=seat, attended=value, reviewer=request.user)
+            academy_attendance_record(seat=seat, attended=value, reviewer=request.user)
         except DomainError as exc:
             messages.error(request, f"{seat.name} ({seat.partner.name}): {exc}")
         else:
@@ -379,7 +363,7 @@ def academy(request):
         form = AcademyDateForm(request.POST)
         if form.is_valid():
             try:
-                services.academy_date_create(
+                academy_date_create(
                     season=season,
                     day=form.cleaned_data["date"],
                     location=form.cleaned_data["location"],
@@ -415,7 +399,7 @@ def redemptions(request):
         )
         approve = request.POST.get("action") == "approve"
         try:
-            services.redemption_decide(
+            redemption_decide(
                 redemption=redemption,
                 reviewer=request.user,
                 approve=approve,

@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from partners import services as partner_services
 from partners.models import EndCustomer
 from partners.tenancy import get_for_partner, partner_view
 
-from . import selectors, services
+from . import selectors
 from .evidence import evidence_response
 from .forms import (
     AcademySeatForm,
@@ -25,6 +26,9 @@ from .forms import (
     claim_spec,
 )
 from .models import Claim
+from .services import academy as academy_services
+from .services import claims as claim_services
+from .services import redemptions as redemption_services
 
 # --- End customers -------------------------------------------------------------------------------
 
@@ -43,7 +47,7 @@ def customer_create(request, membership):
     form = CustomerForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            customer = services.customer_create(
+            customer = partner_services.customer_create(
                 partner=membership.partner, data=form.customer_data(), actor=request.user
             )
         except DomainError as exc:
@@ -146,7 +150,7 @@ def claim_create(request, membership, code):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            claim = services.claim_submit(
+            claim = claim_services.claim_submit(
                 membership=membership,
                 challenge_code=challenge.code,
                 customer=form.cleaned_data["customer"],
@@ -198,7 +202,7 @@ def claim_answer(request, membership, pk):
     try:
         if not form.is_valid():
             raise DomainError(" ".join(form.errors["answer"]))
-        services.claim_answer(
+        claim_services.claim_answer(
             claim=claim, membership=membership, answer=form.cleaned_data["answer"]
         )
     except DomainError as exc:
@@ -215,7 +219,7 @@ def claim_answer(request, membership, pk):
 def claim_withdraw(request, membership, pk):
     claim = get_for_partner(Claim, membership.partner, pk=pk)
     try:
-        services.claim_withdraw(claim=claim, membership=membership)
+        claim_services.claim_withdraw(claim=claim, membership=membership)
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
@@ -249,7 +253,7 @@ def academy(request, membership):
     form = AcademySeatForm(request.POST if posted else None, partner=partner)
     if posted and form.is_valid():
         try:
-            services.academy_seat_book(
+            academy_services.academy_seat_book(
                 membership=membership,
                 academy=form.cleaned_data["academy"],
                 name=form.cleaned_data["name"],
@@ -293,7 +297,7 @@ def redemption_list(request, membership):
     form = RedemptionForm(request.POST if posted else None)
     if posted and form.is_valid():
         try:
-            services.redemption_request(
+            redemption_services.redemption_request(
                 membership=membership,
                 training=form.cleaned_data["training"],
                 provider=form.cleaned_data["provider"],
@@ -311,8 +315,8 @@ def redemption_list(request, membership):
         {
             "partner": partner,
             "season": partner.season,
-            "balance": services.redemption_balance(partner),
-            "points": services.partner_points(partner),
+            "balance": selectors.redemption_balance(partner),
+            "points": selectors.partner_points(partner),
             "redemptions": redemptions,
             "requested": sum(
                 (r.amount_eur for r in redemptions if r.status == r.Status.REQUESTED), Decimal(0)

@@ -406,6 +406,7 @@ def _months(start: date, end: date) -> list[date]:
 
 def billing_demo_file(season, *, today: date | None = None) -> bytes:
     """The demo season's usage from the month before it started to the last full month."""
+    from challenges.catalogue import spec_of
     from challenges.models import Claim
     from partners.models import EndCustomer, Partner
 
@@ -432,11 +433,12 @@ def billing_demo_file(season, *, today: date | None = None) -> bytes:
                 customer.tenant_id, {"customer": customer, "start": None, "sub": "", "groups": []}
             )
             code = claim.challenge.code
+            group = getattr(spec_of(code), "service_group", "")
             if code == "new_customer":
                 plan["sub"] = claim.subscription_id or plan["sub"]
                 plan["start"] = claim.activity_date
-            elif code.startswith("svc_"):
-                plan["groups"].append((code.removeprefix("svc_"), claim.activity_date))
+            elif group:
+                plan["groups"].append((group, claim.activity_date))
         for plan in reported.values():
             customer = plan["customer"]
             entitlement = plan["sub"] or str(uuid.uuid5(NAMESPACE, f"sub/{customer.tenant_id}"))

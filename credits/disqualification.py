@@ -1,6 +1,7 @@
 """A disqualification with its money (SPEC 2, terms 4), in one step.
 
-`partner_disqualify` revokes the partner's points (`challenges.services.partner_disqualify`) and,
+`partner_disqualify` revokes the partner's points
+(`challenges.services.disqualification.partner_disqualify`) and,
 in the same transaction, settles its credits:
 
 - credit lines never on a credit note are removed (unissued credits);
@@ -23,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from challenges import services as points
+from challenges.services import disqualification as points
 from core import formatting
 from core.errors import DomainError
 from partners.models import Partner, User

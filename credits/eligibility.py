@@ -54,11 +54,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from challenges.catalogue import CREDIT_GROUPS
+
 from .caps import CAPPED, FINAL, ZERO, Candidate, apply_caps, apply_line_cap, round_cents
 
 NEW_CUSTOMER = "new_customer"
 WORKLOAD = "workload"
-CREDIT_GROUPS = ("security", "databases", "analytics_ai")
 
 # Verdict codes (the history page turns them into sentences).
 ELIGIBLE = "eligible"

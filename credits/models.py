@@ -4,18 +4,22 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-
-class ServiceGroup(models.TextChoices):
-    SECURITY = "security", _("Security")
-    DATABASES = "databases", _("Databases")
-    ANALYTICS_AI = "analytics_ai", _("Analytics & AI")
-    AVD = "avd", _("Azure Virtual Desktop")
+from challenges.catalogue import SERVICE_GROUPS
 
 
-# Groups whose new workloads earn consumption credits (AVD earns points only).
-CREDIT_GROUPS = (ServiceGroup.SECURITY, ServiceGroup.DATABASES, ServiceGroup.ANALYTICS_AI)
+def _group_label(group) -> str:
+    return group.label(get_language())
+
+
+# The service groups of the challenge catalogue, as choices (SECURITY = "security", ...).
+ServiceGroup = models.TextChoices(
+    "ServiceGroup",
+    [(g.code.upper(), (g.code, lazy(_group_label, str)(g))) for g in SERVICE_GROUPS],
+)
 
 
 class ServiceGroupMapping(models.Model):

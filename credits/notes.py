@@ -46,6 +46,7 @@ from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from challenges.catalogue import SERVICE_GROUPS
 from core import formatting
 from core.errors import DomainError
 from core.money import CENT
@@ -72,7 +73,7 @@ ISSUER = {
 }
 XVANTAGE_NOTE = "Die Gutschrift wird in Xvantage verbucht."
 
-GROUP_NAMES = {"security": "Security", "databases": "Databases", "analytics_ai": "Analytics & AI"}
+GROUP_NAMES = {group.code: group.label_de for group in SERVICE_GROUPS}
 MONTHS_DE = (
     "Januar",
     "Februar",

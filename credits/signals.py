@@ -1,9 +1,10 @@
 """Recompute the credits when a staff exclusion changes who earns them.
 
-The exclusion is written by `challenges.services.exclusion_create`, below this app; the credits
-follow it here, after the commit, so the exclusion never waits for a computation. Until that
-computation has run, the issue run already skips the excluded customer's lines that were never on
-a note (`credits.notes.open_lines`); lines on a note keep their noted amount (SPEC 2).
+The exclusion is written by `challenges.services.exclusions.exclusion_create`, below this app;
+the credits follow it here, after the commit, so the exclusion never waits for a computation.
+Until that computation has run, the issue run already skips the excluded customer's lines that
+were never on a note (`credits.notes.open_lines`); lines on a note keep their noted amount
+(SPEC 2).
 """
 
 from django.db.models.signals import post_delete, post_save

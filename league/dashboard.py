@@ -11,9 +11,8 @@ from django.db.models import Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from challenges import rules
+from challenges import catalogue, rules
 from challenges.models import AcademyDate, Challenge, Claim, LedgerEntry
-from challenges.services import CLAIMABLE_KINDS
 from partners.identity import Exclusions
 from partners.models import EndCustomer, Partner
 
@@ -67,8 +66,9 @@ def _options(partner: Partner, challenges: list[Challenge], bonus: int) -> list[
         if exclusions.covering(customer.tenant_id, customer.domain) is None
     ]
     options = []
+    claimable = catalogue.claimable_codes()
     for challenge in challenges:
-        if challenge.kind in CLAIMABLE_KINDS:
+        if challenge.code in claimable:
             rule = rules.ChallengeRule(challenge.code, challenge.points, challenge.counted_at_most)
             open_for = tuple(
                 customer.name

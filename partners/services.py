@@ -1,4 +1,5 @@
-"""Every write to partners, memberships and invitations goes through these functions."""
+"""Every write to partners, memberships, invitations and end customers goes through these
+functions."""
 
 from dataclasses import dataclass
 
@@ -11,7 +12,9 @@ from django.utils.translation import gettext as _
 from core.errors import DomainError
 from seasons.models import League, Season
 
-from .models import Invitation, Membership, Partner, User
+from . import identity
+from .identity import Exclusions
+from .models import EndCustomer, Invitation, Membership, Partner, User
 from .notifications import email_send
 from .pseudonyms import pseudonym_draw
 
@@ -263,3 +266,53 @@ def membership_remove(*, membership: Membership, actor: Membership) -> None:
     if membership.pk == actor.pk:
         raise DomainError(_("You cannot remove yourself; hand the admin role over first."))
     membership.delete()
+
+
+# --- End customers (they belong to the partner that reported them, SPEC 3) ----------------------
+
+
+@dataclass(frozen=True)
+class CustomerData:
+    name: str
+    tenant_id: str
+    domain: str = ""
+    contact_name: str = ""
+    contact_email: str = ""
+
+
+def customer_check_not_excluded(*, season_id: int, tenant_id: str, domain: str) -> None:
+    """Refuse an end customer that a staff exclusion covers, naming its reason (terms 1): when it
+    is reported, claimed for and approved."""
+    exclusion = Exclusions.of_season(season_id).covering(tenant_id, domain)
+    if exclusion is not None:
+        raise DomainError(
+            _("This end customer is excluded from the league: %(reason)s")
+            % {"reason": exclusion.reason}
+        )
+
+
+def customer_create(*, partner: Partner, data: CustomerData, actor: User | None) -> EndCustomer:
+    if partner.status != Partner.Status.APPROVED:
+        raise DomainError(_("Only approved participants can report end customers."))
+    tenant_id, domain = (
+        identity.normalise_tenant(data.tenant_id),
+        identity.normalise_domain(data.domain),
+    )
+    customer_check_not_excluded(season_id=partner.season_id, tenant_id=tenant_id, domain=domain)
+    try:
+        with transaction.atomic():
+            return EndCustomer.objects.create(
+                partner=partner,
+                season_id=partner.season_id,
+                name=data.name.strip(),
+                tenant_id=tenant_id,
+                domain=domain,
+                contact_name=data.contact_name.strip(),
+                contact_email=data.contact_email.strip().lower(),
+                created_by=actor,
+            )
+    except IntegrityError as exc:
+        raise DomainError(
+            _("You have reported the end customer with tenant ID %(id)s already.")
+            % {"id": tenant_id}
+        ) from exc

@@ -45,7 +45,7 @@ class SeasonFactory(factory.django.DjangoModelFactory):
     def catalogue(self, create, extracted, **kwargs):
         if create and extracted is not False:
             Challenge.objects.bulk_create(
-                Challenge(season=self, position=i, **spec.__dict__)
+                Challenge(season=self, position=i, **spec.challenge_fields())
                 for i, spec in enumerate(CATALOGUE)
             )
 

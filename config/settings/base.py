@@ -139,7 +139,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
 }
-# A running billing import renews its lease with its progress (credits/import_lease.py).
+# A running billing import renews its lease with its progress (credits/billing_import/lease.py).
 BILLING_IMPORT_LEASE_SECONDS = int(os.environ.get("BILLING_IMPORT_LEASE_SECONDS", "120"))
 
 # --- Auth and accounts (django-allauth) ---------------------------------------------------------

@@ -2,17 +2,14 @@
 
 from dataclasses import dataclass
 
+from challenges.catalogue import credit_workload_codes
 from challenges.models import Claim
 from partners.models import Partner
 
 from .. import eligibility as rules
 
 # Challenge code → service group of a workload credit (SPEC section 5; `svc_avd` earns no credit).
-WORKLOAD_CODES = {
-    "svc_security": "security",
-    "svc_databases": "databases",
-    "svc_analytics_ai": "analytics_ai",
-}
+WORKLOAD_CODES = credit_workload_codes()
 NEW_CUSTOMER_CODE = "new_customer"
 CREDIT_CODES = (NEW_CUSTOMER_CODE, *WORKLOAD_CODES)
 

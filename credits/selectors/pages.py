@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
-from challenges.services import redemption_balance
+from challenges.selectors import redemption_balance
 from core import formatting
 
 from ..caps import round_cents

@@ -16,8 +16,9 @@ from django.core import mail
 from django.db import connection, connections
 from django.utils import translation
 
-from challenges import services, staff_selectors
+from challenges import selectors, staff_selectors
 from challenges.models import Claim, LedgerEntry
+from challenges.services import claims as claim_services
 from challenges.tasks import staff_digest_send
 from core.errors import DomainError
 from credits.billing_import import report
@@ -81,11 +82,11 @@ def decide_at_once(action, claim_pks: list[int], reviewer_pks: list[int]) -> lis
 
 
 def approve(claim, reviewer):
-    return services.claim_approve(claim=claim, reviewer=reviewer)
+    return claim_services.claim_approve(claim=claim, reviewer=reviewer)
 
 
 def revoke(claim, reviewer):
-    return services.claim_revoke(claim=claim, reviewer=reviewer, reason="Doppelt gemeldet")
+    return claim_services.claim_revoke(claim=claim, reviewer=reviewer, reason="Doppelt gemeldet")
 
 
 @pytest.fixture
@@ -113,7 +114,7 @@ def test_two_reviewers_approving_the_same_claim_book_it_once(world):
             ("grant", 50)
         ]
         assert claim.transitions.filter(to_status="approved").count() == 1
-    assert services.partner_points(partner) == 50 * ROUNDS
+    assert selectors.partner_points(partner) == 50 * ROUNDS
 
 
 def test_two_claims_of_a_once_per_customer_challenge_approved_at_once_count_once(world):
@@ -132,7 +133,7 @@ def test_two_claims_of_a_once_per_customer_challenge_approved_at_once_count_once
         statuses = sorted(Claim.objects.filter(customer=customer).values_list("status", flat=True))
         assert statuses == ["approved", "submitted"]  # the refused one stays for a rejection
         assert LedgerEntry.objects.filter(claim__customer=customer).count() == 1
-    assert services.partner_points(partner) == 100 * ROUNDS
+    assert selectors.partner_points(partner) == 100 * ROUNDS
 
 
 def test_two_new_customers_approved_at_once_grant_the_bonus_once(world):
@@ -147,7 +148,7 @@ def test_two_new_customers_approved_at_once_grant_the_bonus_once(world):
         # Revoke both, at once too, so the next round starts without the bonus again.
         results = decide_at_once(revoke, [c.pk for c in pair], reviewers)
         assert results == ["revoked", "revoked"], results
-        assert services.partner_points(partner) == 0
+        assert selectors.partner_points(partner) == 0
     bonus = LedgerEntry.objects.filter(partner=partner, challenge__code="first_customer_bonus")
     assert sorted(bonus.values_list("points", flat=True)) == [-200] * ROUNDS + [200] * ROUNDS
 
@@ -229,7 +230,7 @@ def test_billing_committed_after_the_approval_began_refuses_it(world, billing, m
     claim = new_customer_claim(partner)
     run_import = billing(partner, claim.customer.tenant_id)
     locked, imported = threading.Event(), threading.Event()
-    lock_claim = services._lock_claim
+    lock_claim = claim_services._lock_claim
 
     def lock_then_wait(claim):
         result = lock_claim(claim)
@@ -244,14 +245,14 @@ def test_billing_committed_after_the_approval_began_refuses_it(world, billing, m
         finally:
             imported.set()
 
-    monkeypatch.setattr(services, "_lock_claim", lock_then_wait)
+    monkeypatch.setattr(claim_services, "_lock_claim", lock_then_wait)
     approval, imported_result = at_once(
         partial(approve, Claim.objects.get(pk=claim.pk), User.objects.get(pk=reviewers[0])),
         import_while_locked,
     )
     assert not isinstance(imported_result, Exception), imported_result
     assert assert_ends_right(claim, approval, partner) == "refused"
-    assert services.partner_points(partner) == 0
+    assert selectors.partner_points(partner) == 0
 
 
 def test_billing_committed_after_the_approval_read_it_lists_the_claim(world, billing, monkeypatch):
@@ -261,7 +262,7 @@ def test_billing_committed_after_the_approval_read_it_lists_the_claim(world, bil
     claim = new_customer_claim(partner)
     run_import = billing(partner, claim.customer.tenant_id)
     checked, imported = threading.Event(), threading.Event()
-    notify = services._notify_partner
+    notify = claim_services._notify_partner
 
     def wait_before_commit(claim):
         checked.set()
@@ -275,14 +276,14 @@ def test_billing_committed_after_the_approval_read_it_lists_the_claim(world, bil
         finally:
             imported.set()
 
-    monkeypatch.setattr(services, "_notify_partner", wait_before_commit)
+    monkeypatch.setattr(claim_services, "_notify_partner", wait_before_commit)
     approval, imported_result = at_once(
         partial(approve, Claim.objects.get(pk=claim.pk), User.objects.get(pk=reviewers[0])),
         import_after_the_check,
     )
     assert not isinstance(imported_result, Exception), imported_result
     assert assert_ends_right(claim, approval, partner) == "listed"
-    assert services.partner_points(partner) == 400  # until staff revoke it from the list
+    assert selectors.partner_points(partner) == 400  # until staff revoke it from the list
 
 
 def test_approval_while_the_import_is_uncommitted_is_listed(world, billing, monkeypatch):
@@ -325,4 +326,4 @@ def test_approvals_and_imports_at_once_always_end_right(world, billing):
         assert not isinstance(imported_result, Exception), imported_result
         outcomes.append(assert_ends_right(claim, approval, partner))
     listed = outcomes.count("listed")
-    assert services.partner_points(partner) == 200 * listed + (200 if listed else 0)
+    assert selectors.partner_points(partner) == 200 * listed + (200 if listed else 0)

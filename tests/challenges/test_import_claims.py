@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from challenges.importers import IMPORT_USER_EMAIL
 from challenges.models import Claim, LedgerEntry
-from challenges.services import partner_points
+from challenges.selectors import partner_points
 from partners.models import CustomerExclusion, EndCustomer, Partner, User
 from tests.factories import EndCustomerFactory, PartnerFactory
 
@@ -260,15 +260,15 @@ def test_an_academy_row_records_attendance_and_grants_30_points_once_per_partner
 
 
 def test_academy_after_attendance_recorded_on_the_staff_page_is_refused(tmp_path, company_a, day):
-    from challenges import services
     from challenges.models import AcademyDate, AcademySeat
+    from challenges.services.academy import academy_attendance_record
 
     academy = AcademyDate.objects.create(season=company_a.season, date=day, location="München")
     seat = AcademySeat.objects.create(
         academy=academy, partner=company_a, name="Ann", email="ann@alpha.example"
     )
     staff = User.objects.create(email="staff@ingram.example", is_staff=True)
-    services.academy_attendance_record(seat=seat, attended=True, reviewer=staff)
+    academy_attendance_record(seat=seat, attended=True, reviewer=staff)
     out, err = run(tmp_path, csv(f"{company_a.partner_id},academy,,,,{day:%Y-%m-%d},approved"))
     assert out.splitlines() == ["rows: 1, imported: 0, skipped: 1"]
     assert "counts once per partner" in err

@@ -13,8 +13,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import translation
 
-from challenges import services
 from challenges.models import Claim, LedgerEntry
+from challenges.services.claims import ClaimData, claim_approve, claim_submit
 from core.errors import DomainError
 from tests.conftest import client_for
 from tests.credits.test_import import csv_text, import_bytes, line
@@ -55,11 +55,11 @@ def bill(season, tmp_path, partner, *usage):
 
 def submit(partner, customer, day):
     membership = partner.memberships.first() or MembershipFactory(partner=partner)
-    return services.claim_submit(
+    return claim_submit(
         membership=membership,
         challenge_code="new_customer",
         customer=customer,
-        data=services.ClaimData(activity_date=day, subscription_id=SUB),
+        data=ClaimData(activity_date=day, subscription_id=SUB),
     )
 
 
@@ -104,11 +104,11 @@ def test_consumption_billed_to_another_partner_refuses_too(season, company_a, co
 def test_other_challenges_for_that_customer_are_not_affected(season, company_a, tmp_path):
     customer = EndCustomerFactory(partner=company_a)
     bill(season, tmp_path, company_a, (customer.tenant_id, before_season(season)))
-    claim = services.claim_submit(
+    claim = claim_submit(
         membership=MembershipFactory(partner=company_a),
         challenge_code="svc_security",
         customer=customer,
-        data=services.ClaimData(activity_date=season.start_date),
+        data=ClaimData(activity_date=season.start_date),
     )
     assert claim.status == Claim.Status.SUBMITTED
 
@@ -189,5 +189,5 @@ def test_approval_under_the_lock_reads_billing_again(season, company_a, tmp_path
     bill(season, tmp_path, company_a, (claim.customer.tenant_id, before_season(season)))
     reviewer = UserFactory(is_staff=True)
     with pytest.raises(DomainError, match="not new to Azure"):
-        services.claim_approve(claim=claim, reviewer=reviewer)
+        claim_approve(claim=claim, reviewer=reviewer)
     assert Claim.objects.get(pk=claim.pk).status == Claim.Status.SUBMITTED

@@ -10,8 +10,17 @@ from django.core import mail
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from challenges import services
 from challenges.models import Claim
+from challenges.services.claims import (
+    ClaimData,
+    claim_answer,
+    claim_approve,
+    claim_ask,
+    claim_reject,
+    claim_revoke,
+    claim_submit,
+    claim_withdraw,
+)
 from challenges.tasks import staff_digest_task
 from core.errors import DomainError
 from partners.models import Membership
@@ -39,11 +48,11 @@ def submit(user, code="sales_meeting", customer_name="Müller Maschinenbau GmbH"
     membership = user.memberships.select_related("partner__season").get()
     season = membership.partner.season
     day = season.start_date + timedelta(days=2)
-    return services.claim_submit(
+    return claim_submit(
         membership=membership,
         challenge_code=code,
         customer=EndCustomerFactory(partner=membership.partner, name=customer_name),
-        data=services.ClaimData(
+        data=ClaimData(
             activity_date=day,
             meeting_date=day,
             distributor_contact="Ingrid Sales",
@@ -74,7 +83,7 @@ def test_approval_mails_every_member_in_their_language_with_points_and_link(
     claim = submit(alice_en)
     assert mail.outbox == []  # submitting mails nobody at once (staff get the digest)
     with django_capture_on_commit_callbacks(execute=True):
-        services.claim_approve(claim=claim, reviewer=staff_user)
+        claim_approve(claim=claim, reviewer=staff_user)
 
     messages = by_recipient()
     assert set(messages) == {alice_en.email, bob_de.email}  # not charlie: another company
@@ -94,7 +103,7 @@ def test_approval_of_the_first_new_customer_mentions_the_bonus(
 ):
     claim = submit(alice_en, "new_customer")
     with django_capture_on_commit_callbacks(execute=True):
-        services.claim_approve(claim=claim, reviewer=staff_user)
+        claim_approve(claim=claim, reviewer=staff_user)
     (message,) = mail.outbox
     assert message.body.count("+200") == 2
     assert "Bonus for the first new end customer" in message.body
@@ -103,9 +112,7 @@ def test_approval_of_the_first_new_customer_mentions_the_bonus(
 def test_rejection_gives_the_reason(alice_en, staff_user, django_capture_on_commit_callbacks):
     claim = submit(alice_en)
     with django_capture_on_commit_callbacks(execute=True):
-        services.claim_reject(
-            claim=claim, reviewer=staff_user, reason="Der Termin ist nicht nachgewiesen."
-        )
+        claim_reject(claim=claim, reviewer=staff_user, reason="Der Termin ist nicht nachgewiesen.")
     (message,) = mail.outbox
     assert message.to == [alice_en.email]
     assert message.subject == subject_in("en", "claim_rejected", claim)
@@ -118,7 +125,7 @@ def test_question_gives_the_question_and_how_to_answer(
 ):
     claim = submit(alice_en)
     with django_capture_on_commit_callbacks(execute=True):
-        services.claim_ask(claim=claim, reviewer=staff_user, question="Wer war beim Termin dabei?")
+        claim_ask(claim=claim, reviewer=staff_user, question="Wer war beim Termin dabei?")
     (message,) = mail.outbox
     assert message.subject == subject_in("en", "claim_needs_info", claim)
     assert "Wer war beim Termin dabei?" in message.body
@@ -129,9 +136,9 @@ def test_question_gives_the_question_and_how_to_answer(
 def test_revocation_gives_the_reason_and_the_points_taken_back(
     alice_en, staff_user, django_capture_on_commit_callbacks
 ):
-    claim = services.claim_approve(claim=submit(alice_en, "presales_sizing"), reviewer=staff_user)
+    claim = claim_approve(claim=submit(alice_en, "presales_sizing"), reviewer=staff_user)
     with django_capture_on_commit_callbacks(execute=True):
-        services.claim_revoke(claim=claim, reviewer=staff_user, reason="Doppelt gemeldet.")
+        claim_revoke(claim=claim, reviewer=staff_user, reason="Doppelt gemeldet.")
     (message,) = mail.outbox
     assert message.subject == subject_in("en", "claim_revoked", claim)
     assert "Doppelt gemeldet." in message.body
@@ -145,9 +152,9 @@ def test_no_mail_for_the_partners_own_steps_or_a_refused_decision(
     membership = Membership.objects.get(user=alice_en)
     with django_capture_on_commit_callbacks(execute=True):
         claim = submit(alice_en)
-        services.claim_withdraw(claim=claim, membership=membership)
+        claim_withdraw(claim=claim, membership=membership)
         with pytest.raises(DomainError):
-            services.claim_approve(claim=claim, reviewer=staff_user)
+            claim_approve(claim=claim, reviewer=staff_user)
     assert mail.outbox == []
 
 
@@ -198,11 +205,9 @@ def test_a_claim_resubmitted_with_an_answer_comes_again(
 ):
     claim = submit(alice)
     run_digest(django_capture_on_commit_callbacks)
-    services.claim_ask(claim=claim, reviewer=staff_user, question="Datum?")
+    claim_ask(claim=claim, reviewer=staff_user, question="Datum?")
     assert run_digest(django_capture_on_commit_callbacks) == 0  # waiting for the partner
-    services.claim_answer(
-        claim=claim, membership=Membership.objects.get(user=alice), answer="Der 3. März."
-    )
+    claim_answer(claim=claim, membership=Membership.objects.get(user=alice), answer="Der 3. März.")
     mail.outbox.clear()
     assert run_digest(django_capture_on_commit_callbacks) == 1
 
@@ -215,9 +220,9 @@ def test_a_claim_decided_before_the_digest_is_not_listed(
     alice, staff_user, digest_to, django_capture_on_commit_callbacks
 ):
     decided = submit(alice, customer_name="Schon entschieden GmbH")
-    services.claim_reject(claim=decided, reviewer=staff_user, reason="Falsch")
+    claim_reject(claim=decided, reviewer=staff_user, reason="Falsch")
     withdrawn = submit(alice, customer_name="Zurückgezogen GmbH")
-    services.claim_withdraw(claim=withdrawn, membership=Membership.objects.get(user=alice))
+    claim_withdraw(claim=withdrawn, membership=Membership.objects.get(user=alice))
     waiting = submit(alice, customer_name="Wartet GmbH")
     assert run_digest(django_capture_on_commit_callbacks) == 1
     (message,) = mail.outbox

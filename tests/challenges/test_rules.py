@@ -10,8 +10,19 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from challenges import rules, services
+from challenges import rules
 from challenges.models import Challenge, Claim, LedgerEntry
+from challenges.services.claims import (
+    ClaimData,
+    claim_answer,
+    claim_approve,
+    claim_ask,
+    claim_reject,
+    claim_revoke,
+    claim_submit,
+    claim_withdraw,
+)
+from challenges.services.disqualification import partner_disqualify
 from core.errors import DomainError
 from partners.models import EndCustomer, Membership, Partner, User
 from tests.factories import (
@@ -174,7 +185,7 @@ class ClaimSequenceTests(TestCase):
         return memberships, customers, User.objects.get(pk=self.staff_pk)
 
     def _data(self):
-        return services.ClaimData(
+        return ClaimData(
             activity_date=self.activity,
             meeting_date=self.activity,
             distributor_contact="Ingrid Sales",
@@ -238,7 +249,7 @@ class ClaimSequenceTests(TestCase):
     def _run(self, op, memberships, customers, staff, claim_pks):
         kind, p, c, code, i = op
         if kind == "submit":
-            claim = services.claim_submit(
+            claim = claim_submit(
                 membership=memberships[p],
                 challenge_code=code,
                 customer=customers[p][c],
@@ -250,24 +261,22 @@ class ClaimSequenceTests(TestCase):
             claim_pks.append(ClaimFactory(customer=customers[p][c], code=code).pk)
             return
         if kind == "disqualify":
-            services.partner_disqualify(
-                partner=memberships[p].partner, reviewer=staff, reason="Verstoß"
-            )
+            partner_disqualify(partner=memberships[p].partner, reviewer=staff, reason="Verstoß")
             return
         claim = Claim.objects.get(pk=claim_pks[i % len(claim_pks)])
         membership = memberships[self._partners.index(claim.partner_id)]
         if kind == "approve":
-            services.claim_approve(claim=claim, reviewer=staff)
+            claim_approve(claim=claim, reviewer=staff)
         elif kind == "reject":
-            services.claim_reject(claim=claim, reviewer=staff, reason="Nachweis fehlt")
+            claim_reject(claim=claim, reviewer=staff, reason="Nachweis fehlt")
         elif kind == "ask":
-            services.claim_ask(claim=claim, reviewer=staff, question="Welches Datum?")
+            claim_ask(claim=claim, reviewer=staff, question="Welches Datum?")
         elif kind == "answer":
-            services.claim_answer(claim=claim, membership=membership, answer="Der 3. März.")
+            claim_answer(claim=claim, membership=membership, answer="Der 3. März.")
         elif kind == "withdraw":
-            services.claim_withdraw(claim=claim, membership=membership)
+            claim_withdraw(claim=claim, membership=membership)
         elif kind == "revoke":
-            services.claim_revoke(claim=claim, reviewer=staff, reason="Doppelt gemeldet")
+            claim_revoke(claim=claim, reviewer=staff, reason="Doppelt gemeldet")
 
     def _check_invariants(self):
         for partner_pk in self._partners:

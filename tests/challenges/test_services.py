@@ -8,9 +8,23 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone, translation
 
-from challenges import services
+from challenges import selectors
 from challenges.models import AcademyDate, AcademySeat, Challenge, Claim, LedgerEntry, Redemption
+from challenges.services.academy import academy_attendance_record, academy_seat_book
+from challenges.services.claims import (
+    ClaimData,
+    claim_answer,
+    claim_approve,
+    claim_ask,
+    claim_reject,
+    claim_revoke,
+    claim_submit,
+    claim_withdraw,
+)
+from challenges.services.disqualification import partner_disqualify
+from challenges.services.redemptions import redemption_decide, redemption_request
 from core.errors import DomainError
+from partners import services as partner_services
 from partners.models import CustomerExclusion, Partner
 from tests.factories import ClaimFactory, EndCustomerFactory
 
@@ -39,13 +53,13 @@ def claim_data(season, **overrides):
         "bant_need": True,
         "bant_time": True,
     }
-    return services.ClaimData(**{**values, **overrides})
+    return ClaimData(**{**values, **overrides})
 
 
 def submit(user, code="sales_meeting", customer=None, **data):
     membership = membership_of(user)
     customer = customer or EndCustomerFactory(partner=membership.partner)
-    return services.claim_submit(
+    return claim_submit(
         membership=membership,
         challenge_code=code,
         customer=customer,
@@ -54,7 +68,7 @@ def submit(user, code="sales_meeting", customer=None, **data):
 
 
 def approve(claim, staff):
-    return services.claim_approve(claim=claim, reviewer=staff)
+    return claim_approve(claim=claim, reviewer=staff)
 
 
 def ledger(partner):
@@ -66,7 +80,7 @@ def ledger(partner):
 
 
 def points(partner):
-    return services.partner_points(partner)
+    return selectors.partner_points(partner)
 
 
 # --- The first-customer bonus --------------------------------------------------------------------
@@ -99,11 +113,11 @@ def test_bonus_is_kept_while_a_new_customer_remains_removed_with_the_last_and_gr
     approve(first, staff_user)
     approve(second, staff_user)
 
-    services.claim_revoke(claim=first, reviewer=staff_user, reason="Kein neuer Kunde")
+    claim_revoke(claim=first, reviewer=staff_user, reason="Kein neuer Kunde")
     assert points(company_a) == 400  # second's 200 + the bonus, still earned
     assert not any(e[0] == "bonus_revoke" for e in ledger(company_a))
 
-    services.claim_revoke(claim=second, reviewer=staff_user, reason="Kein neuer Kunde")
+    claim_revoke(claim=second, reviewer=staff_user, reason="Kein neuer Kunde")
     assert points(company_a) == 0
     # Taken back on the claim that granted it, so the pair reads together on the statement.
     assert ledger(company_a)[-1] == ("bonus_revoke", -200, first.pk, "first_customer_bonus")
@@ -130,7 +144,7 @@ def test_revocation_takes_back_the_points_granted_even_after_a_catalogue_change(
 ):
     claim = approve(submit(alice, "sales_meeting"), staff_user)
     Challenge.objects.filter(season=company_a.season, code="sales_meeting").update(points=80)
-    services.claim_revoke(claim=claim, reviewer=staff_user, reason="Termin fand nicht statt")
+    claim_revoke(claim=claim, reviewer=staff_user, reason="Termin fand nicht statt")
     assert [e[:2] for e in ledger(company_a)] == [("grant", 50), ("revoke", -50)]
     assert points(company_a) == 0
 
@@ -167,10 +181,10 @@ def test_a_second_claim_for_the_same_customer_is_refused_while_the_first_is_open
 
 def test_a_rejected_or_withdrawn_claim_frees_the_customer(alice, company_a, staff_user):
     customer = EndCustomerFactory(partner=company_a)
-    services.claim_reject(
+    claim_reject(
         claim=submit(alice, customer=customer), reviewer=staff_user, reason="Kein Nachweis"
     )
-    services.claim_withdraw(claim=submit(alice, customer=customer), membership=membership_of(alice))
+    claim_withdraw(claim=submit(alice, customer=customer), membership=membership_of(alice))
     approve(submit(alice, customer=customer), staff_user)
     assert points(company_a) == 50
 
@@ -234,10 +248,10 @@ def test_each_challenge_asks_for_what_it_needs(alice, season, code, data, messag
 
 def test_every_transition_is_recorded_with_who_and_why(alice, staff_user):
     claim = submit(alice)
-    services.claim_ask(claim=claim, reviewer=staff_user, question="Welche Teilnehmer?")
-    services.claim_answer(claim=claim, membership=membership_of(alice), answer="Frau Kunde.")
+    claim_ask(claim=claim, reviewer=staff_user, question="Welche Teilnehmer?")
+    claim_answer(claim=claim, membership=membership_of(alice), answer="Frau Kunde.")
     approve(claim, staff_user)
-    services.claim_revoke(claim=claim, reviewer=staff_user, reason="Doppelt gemeldet")
+    claim_revoke(claim=claim, reviewer=staff_user, reason="Doppelt gemeldet")
     assert [(t.from_status, t.to_status, t.actor, t.note) for t in claim.transitions.all()] == [
         ("", "submitted", alice, ""),
         ("submitted", "needs_info", staff_user, "Welche Teilnehmer?"),
@@ -250,40 +264,40 @@ def test_every_transition_is_recorded_with_who_and_why(alice, staff_user):
 def test_answer_resubmits_the_claim_for_review(alice, charlie, staff_user):
     claim = submit(alice)
     Claim.objects.filter(pk=claim.pk).update(staff_notified_at=timezone.now())
-    services.claim_ask(claim=claim, reviewer=staff_user, question="Wann war der Termin?")
+    claim_ask(claim=claim, reviewer=staff_user, question="Wann war der Termin?")
     with pytest.raises(DomainError, match="already waiting"):
-        services.claim_ask(claim=claim, reviewer=staff_user, question="Und?")
+        claim_ask(claim=claim, reviewer=staff_user, question="Und?")
     with pytest.raises(DomainError, match="write your answer"):
-        services.claim_answer(claim=claim, membership=membership_of(alice), answer="  ")
+        claim_answer(claim=claim, membership=membership_of(alice), answer="  ")
     with pytest.raises(DomainError, match="another company"):
-        services.claim_answer(claim=claim, membership=membership_of(charlie), answer="Ich!")
+        claim_answer(claim=claim, membership=membership_of(charlie), answer="Ich!")
 
-    services.claim_answer(claim=claim, membership=membership_of(alice), answer="Am 3. März.")
+    claim_answer(claim=claim, membership=membership_of(alice), answer="Am 3. März.")
     claim.refresh_from_db()
     assert claim.status == Claim.Status.SUBMITTED
     assert claim.answer == "Am 3. März."
     assert claim.reason == "Wann war der Termin?"
     assert claim.staff_notified_at is None  # the next staff digest lists it again
     with pytest.raises(DomainError, match="not waiting for an answer"):
-        services.claim_answer(claim=claim, membership=membership_of(alice), answer="Noch mal.")
+        claim_answer(claim=claim, membership=membership_of(alice), answer="Noch mal.")
 
 
 def test_withdraw_only_while_open(alice, charlie, staff_user):
     membership = membership_of(alice)
-    submitted = services.claim_withdraw(claim=submit(alice), membership=membership)
+    submitted = claim_withdraw(claim=submit(alice), membership=membership)
     assert submitted.status == Claim.Status.WITHDRAWN
 
     asked = submit(alice)
-    services.claim_ask(claim=asked, reviewer=staff_user, question="Nachweis?")
-    assert services.claim_withdraw(claim=asked, membership=membership).status == "withdrawn"
+    claim_ask(claim=asked, reviewer=staff_user, question="Nachweis?")
+    assert claim_withdraw(claim=asked, membership=membership).status == "withdrawn"
 
     approved = approve(submit(alice), staff_user)
-    rejected = services.claim_reject(claim=submit(alice), reviewer=staff_user, reason="Nein")
+    rejected = claim_reject(claim=submit(alice), reviewer=staff_user, reason="Nein")
     for claim in (approved, rejected, submitted):
         with pytest.raises(DomainError, match="Only open claims"):
-            services.claim_withdraw(claim=claim, membership=membership)
+            claim_withdraw(claim=claim, membership=membership)
     with pytest.raises(DomainError, match="another company"):
-        services.claim_withdraw(claim=submit(alice), membership=membership_of(charlie))
+        claim_withdraw(claim=submit(alice), membership=membership_of(charlie))
     approved.refresh_from_db()
     assert approved.status == Claim.Status.APPROVED
     assert points(membership.partner) == 50
@@ -292,15 +306,15 @@ def test_withdraw_only_while_open(alice, charlie, staff_user):
 def test_reject_and_revoke_need_a_reason_and_the_right_status(alice, staff_user):
     claim = submit(alice)
     with pytest.raises(DomainError, match="reason"):
-        services.claim_reject(claim=claim, reviewer=staff_user, reason=" ")
+        claim_reject(claim=claim, reviewer=staff_user, reason=" ")
     with pytest.raises(DomainError, match="Only approved claims"):
-        services.claim_revoke(claim=claim, reviewer=staff_user, reason="Falsch")
+        claim_revoke(claim=claim, reviewer=staff_user, reason="Falsch")
     approve(claim, staff_user)
     with pytest.raises(DomainError, match="reason"):
-        services.claim_revoke(claim=claim, reviewer=staff_user, reason="")
+        claim_revoke(claim=claim, reviewer=staff_user, reason="")
     with pytest.raises(DomainError, match="already decided"):
-        services.claim_reject(claim=claim, reviewer=staff_user, reason="Doch nicht")
-    services.claim_revoke(claim=claim, reviewer=staff_user, reason="Falsch")
+        claim_reject(claim=claim, reviewer=staff_user, reason="Doch nicht")
+    claim_revoke(claim=claim, reviewer=staff_user, reason="Falsch")
     with pytest.raises(DomainError, match="Only open claims"):
         approve(claim, staff_user)
 
@@ -315,12 +329,12 @@ def test_disqualification_revokes_every_point_and_closes_open_claims(
     approve(submit(alice, "presales_sizing"), staff_user)
     waiting = submit(alice, "sales_meeting")
     asked = submit(alice, "svc_databases")
-    services.claim_ask(claim=asked, reviewer=staff_user, question="Welche Datenbank?")
+    claim_ask(claim=asked, reviewer=staff_user, question="Welche Datenbank?")
     approve(submit(charlie, "sales_meeting"), staff_user)
     assert points(company_a) == 500
     before = ledger(company_a)
 
-    services.partner_disqualify(partner=company_a, reviewer=staff_user, reason="Gefälschte Belege")
+    partner_disqualify(partner=company_a, reviewer=staff_user, reason="Gefälschte Belege")
 
     company_a.refresh_from_db()
     assert company_a.status == Partner.Status.DISQUALIFIED
@@ -348,9 +362,9 @@ def test_disqualification_revokes_every_point_and_closes_open_claims(
     with pytest.raises(DomainError, match="no longer takes part"):
         approve(leftover, staff_user)
     with pytest.raises(DomainError, match="already disqualified"):
-        services.partner_disqualify(partner=company_a, reviewer=staff_user, reason="Noch mal")
+        partner_disqualify(partner=company_a, reviewer=staff_user, reason="Noch mal")
     with pytest.raises(DomainError, match="reason"):
-        services.partner_disqualify(partner=company_c, reviewer=staff_user, reason=" ")
+        partner_disqualify(partner=company_c, reviewer=staff_user, reason=" ")
 
 
 # --- Exclusions ----------------------------------------------------------------------------------
@@ -362,9 +376,11 @@ def test_an_excluded_tenant_is_refused_as_customer_and_in_claims(alice, company_
         season=season, kind="tenant", value=customer.tenant_id, reason="Konzernkunde von Ingram"
     )
     with pytest.raises(DomainError, match="excluded from the league: Konzernkunde von Ingram"):
-        services.customer_create(
+        partner_services.customer_create(
             partner=company_a,
-            data=services.CustomerData(name="Noch mal", tenant_id=customer.tenant_id.upper()),
+            data=partner_services.CustomerData(
+                name="Noch mal", tenant_id=customer.tenant_id.upper()
+            ),
             actor=alice,
         )
     with pytest.raises(DomainError, match="excluded"):
@@ -399,13 +415,13 @@ def test_academy_attendance_grants_academy_once(alice, bob, company_a, season, s
         season=season, date=season.start_date + timedelta(days=3), location="München"
     )
     seats = [
-        services.academy_seat_book(
+        academy_seat_book(
             membership=membership_of(user), academy=academy, name=user.email, email=user.email
         )
         for user in (alice, bob)
     ]
     for seat in seats:
-        services.academy_attendance_record(seat=seat, attended=True, reviewer=staff_user)
+        academy_attendance_record(seat=seat, attended=True, reviewer=staff_user)
     assert points(company_a) == 30
     assert [e[:2] for e in ledger(company_a)] == [("grant", 30)]
     assert AcademySeat.objects.filter(attended=True).count() == 2
@@ -425,25 +441,25 @@ def test_redemption_value_is_points_times_rate_at_most_the_cap(
     season.eur_per_point, season.points_cap_eur = Decimal("0.5"), Decimal("250")
     season.save()
     _earn(alice, staff_user, ["new_customer", "presales_sizing", "sales_meeting"])  # 550 points
-    balance = services.redemption_balance(Partner.objects.get(pk=company_a.pk))
+    balance = selectors.redemption_balance(Partner.objects.get(pk=company_a.pk))
     assert balance["earned"] == Decimal("275.00")
     assert balance["value"] == Decimal("250.00")  # the cap
     assert balance["available"] == Decimal("250.00")
 
     membership = membership_of(alice)
     with pytest.raises(DomainError, match="at most €250.00 now"):
-        services.redemption_request(
+        redemption_request(
             membership=membership,
             training="AZ-104",
             provider="Ingram",
             amount_eur=Decimal("250.01"),
         )
-    first = services.redemption_request(
+    first = redemption_request(
         membership=membership, training="AZ-104", provider="Ingram", amount_eur=Decimal("200")
     )
     # An open request reserves its amount: a second one cannot stack past the cap.
     with pytest.raises(DomainError, match="at most €50.00 now"):
-        services.redemption_request(
+        redemption_request(
             membership=membership, training="AZ-305", provider="Ingram", amount_eur=Decimal("200")
         )
     # A request that fitted when it was made (e.g. before a revocation lowered the value) is
@@ -456,10 +472,10 @@ def test_redemption_value_is_points_times_rate_at_most_the_cap(
         amount_eur=Decimal("200"),
         requested_by=alice,
     )
-    services.redemption_decide(redemption=first, reviewer=staff_user, approve=True)
+    redemption_decide(redemption=first, reviewer=staff_user, approve=True)
     with pytest.raises(DomainError, match="Only €50.00 are available"):
-        services.redemption_decide(redemption=second, reviewer=staff_user, approve=True)
-    assert services.redemption_balance(company_a)["available"] == Decimal("50.00")
+        redemption_decide(redemption=second, reviewer=staff_user, approve=True)
+    assert selectors.redemption_balance(company_a)["available"] == Decimal("50.00")
     # Redemptions never lower the table's points.
     assert points(company_a) == 550
 
@@ -468,22 +484,22 @@ def test_redemption_never_above_the_value_earned(alice, company_a, season, staff
     _earn(alice, staff_user, ["sales_meeting"])  # 50 points at 1 € each
     membership = membership_of(alice)
     with pytest.raises(DomainError, match="at most €50.00 now"):
-        services.redemption_request(
+        redemption_request(
             membership=membership, training="AZ-900", provider="Ingram", amount_eur=Decimal("51")
         )
-    redemption = services.redemption_request(
+    redemption = redemption_request(
         membership=membership, training="AZ-900", provider="Ingram", amount_eur=Decimal("50")
     )
-    services.claim_revoke(
+    claim_revoke(
         claim=Claim.objects.get(partner=company_a), reviewer=staff_user, reason="Storniert"
     )
     with pytest.raises(DomainError, match="Only €0.00 are available"):
-        services.redemption_decide(redemption=redemption, reviewer=staff_user, approve=True)
+        redemption_decide(redemption=redemption, reviewer=staff_user, approve=True)
     redemption.refresh_from_db()
     assert redemption.status == Redemption.Status.REQUESTED
-    assert services.redemption_balance(company_a)["available"] == Decimal(0)
+    assert selectors.redemption_balance(company_a)["available"] == Decimal(0)
     with pytest.raises(DomainError, match="positive"):
-        services.redemption_request(
+        redemption_request(
             membership=membership, training="AZ-900", provider="Ingram", amount_eur=Decimal(0)
         )
 
@@ -492,6 +508,6 @@ def test_redemption_value_is_rounded_half_up_to_the_cent(alice, company_a, seaso
     season.eur_per_point = Decimal("0.0125")
     season.save()
     _earn(alice, staff_user, ["sales_meeting"])  # 50 × 0.0125 = 0.625
-    assert services.redemption_balance(Partner.objects.get(pk=company_a.pk))["earned"] == Decimal(
+    assert selectors.redemption_balance(Partner.objects.get(pk=company_a.pk))["earned"] == Decimal(
         "0.63"
     )

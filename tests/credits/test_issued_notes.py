@@ -18,8 +18,9 @@ from django.db import close_old_connections, connection
 from django.db.models import Sum
 from django.utils import translation
 
-from challenges import services as points
 from challenges.models import Claim
+from challenges.services.claims import claim_approve
+from challenges.services.exclusions import exclusion_create
 from core.errors import DomainError
 from credits.computation import credits_compute
 from credits.disqualification import partner_disqualify
@@ -83,7 +84,7 @@ def _claim(partner, code, tenant, staff=None, subscription="") -> Claim:
     claim = ClaimFactory(
         code=code, customer=_customer(partner, tenant), subscription_id=subscription, status=status
     )
-    return points.claim_approve(claim=claim, reviewer=staff) if staff else claim
+    return claim_approve(claim=claim, reviewer=staff) if staff else claim
 
 
 def newcomer(partner, tenant, booked: date, free_eur: str, staff=None) -> None:
@@ -218,7 +219,7 @@ def test_an_exclusion_after_a_note_drops_only_unissued_lines_and_keeps_the_point
     points_before = points_of(alpha)
 
     with django_capture_on_commit_callbacks(execute=True):
-        points.exclusion_create(
+        exclusion_create(
             season=season, kind="tenant", value=X1, reason="Konzerngesellschaft", actor=staff_user
         )
 
@@ -260,7 +261,7 @@ def test_before_the_recompute_the_issue_run_skips_excluded_and_disqualified_line
     credits_compute(season=season)
 
     # Neither change has been followed by a computation yet.
-    points.exclusion_create(season=season, kind="tenant", value=X1, reason="Test", actor=None)
+    exclusion_create(season=season, kind="tenant", value=X1, reason="Test", actor=None)
     Partner.objects.filter(pk=charlie_co.pk).update(status=Partner.Status.DISQUALIFIED)
     (note,) = credit_notes_issue(season=season, issued_by=staff_user)
 
@@ -288,7 +289,7 @@ def test_freed_cap_room_goes_to_lines_not_yet_issued_never_to_an_issued_one(
 
     # B's customer is excluded: 10,000 € of cap room free. The issued capped line keeps its
     # 2,000 € (no correction note); a line issued later gets the room.
-    points.exclusion_create(season=season, kind="tenant", value=b, reason="Test", actor=None)
+    exclusion_create(season=season, kind="tenant", value=b, reason="Test", actor=None)
     credits_compute(season=season)
     assert (line(alpha, d).credit_eur, line(alpha, d).status) == (D("2000.00"), "capped")
     assert credit_notes_issue(season=season, issued_by=staff_user) == []

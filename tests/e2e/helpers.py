@@ -47,6 +47,7 @@ def running_season(slug: str, name: str):
         is_active=True,
     )
     Challenge.objects.bulk_create(
-        Challenge(season=season, position=i, **spec.__dict__) for i, spec in enumerate(CATALOGUE)
+        Challenge(season=season, position=i, **spec.challenge_fields())
+        for i, spec in enumerate(CATALOGUE)
     )
     return season

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from challenges import services
+from challenges.services.claims import claim_approve
 from league.models import SpecialPrize
 from partners.models import Membership
 from tests.conftest import client_for
@@ -113,7 +113,7 @@ def seed(ended: bool, frozen: bool, staff_user, run_on_commit):
                 claim = ClaimFactory(
                     customer=customer, code=code, subscription_id=str(uuid.uuid4())
                 )
-                services.claim_approve(claim=claim, reviewer=staff_user)
+                claim_approve(claim=claim, reviewer=staff_user)
                 secrets.append(claim.subscription_id)
     SpecialPrize.objects.create(
         season=season, partner=partners[1], title_de="Bestes Migrationsprojekt"

@@ -20,8 +20,8 @@ from django.core import mail
 from django.test import Client
 from django.utils import translation
 
-from challenges import services as claim_services
 from challenges.models import Redemption
+from challenges.services.claims import claim_approve
 from credits.computation import credits_compute
 from credits.models import BillingImport, CreditNote
 from credits.notes import credit_notes_issue
@@ -178,11 +178,9 @@ def world(
             claim = ClaimFactory(
                 code="new_customer", customer=customer, subscription_id=sub_of(customer.tenant_id)
             )
-            claim_services.claim_approve(claim=claim, reviewer=staff_user)
+            claim_approve(claim=claim, reviewer=staff_user)
         for code in ("sql_lead", "sales_meeting"):
-            claim_services.claim_approve(
-                claim=ClaimFactory(code=code, customer=customers[0]), reviewer=staff_user
-            )
+            claim_approve(claim=ClaimFactory(code=code, customer=customers[0]), reviewer=staff_user)
         ClaimFactory(code="presales_sizing", customer=customers[1])  # in review: +100
         rival = PartnerFactory(season=season, league=leagues[0], name="Rivale GmbH")
         book(rival, "new_customer", points=2500)

@@ -7,7 +7,8 @@ import random
 import pytest
 from django.test import Client
 
-from challenges import services
+from challenges.services.claims import claim_approve, claim_revoke
+from challenges.services.disqualification import partner_disqualify
 from league import leaderboard
 from league.services import table_freeze, table_release
 from partners.models import Partner
@@ -144,7 +145,7 @@ def test_a_revoked_claim_leaves_the_table(league, staff_user, run_on_commit):
     p = partner(league, 5)
     claim = ClaimFactory(customer=EndCustomerFactory(partner=p), code="new_customer")
     with run_on_commit():
-        services.claim_approve(claim=claim, reviewer=staff_user)
+        claim_approve(claim=claim, reviewer=staff_user)
     # 200 for the new end customer + 200 first-customer bonus.
     assert league_rows(league.name)[0] == {
         "rank": 1,
@@ -153,7 +154,7 @@ def test_a_revoked_claim_leaves_the_table(league, staff_user, run_on_commit):
         "new_customers": 1,
     }
     with run_on_commit():
-        services.claim_revoke(claim=claim, reviewer=staff_user, reason="Kein neuer Endkunde")
+        claim_revoke(claim=claim, reviewer=staff_user, reason="Kein neuer Endkunde")
     assert league_rows(league.name)[0] == {
         "rank": 1,
         "partner": "Partner 5",
@@ -168,7 +169,7 @@ def test_a_disqualified_partner_leaves_the_table(league, staff_user, run_on_comm
     book(honest, "sql_lead", at=at(2))
     assert names(league_rows(league.name)) == ["Partner 1", "Partner 2"]
     with run_on_commit():
-        services.partner_disqualify(partner=cheat, reviewer=staff_user, reason="Manipulation")
+        partner_disqualify(partner=cheat, reviewer=staff_user, reason="Manipulation")
     assert names(league_rows(league.name)) == ["Partner 2"]
     assert "Partner 1<" not in Client().get("/leaderboard/").content.decode()
 
@@ -186,7 +187,7 @@ def test_an_approval_shows_on_the_next_request_after_commit(league, staff_user, 
     )
     claim = ClaimFactory(customer=EndCustomerFactory(partner=second), code="presales_sizing")
     with run_on_commit():
-        services.claim_approve(claim=claim, reviewer=staff_user)
+        claim_approve(claim=claim, reviewer=staff_user)
     assert names(league_rows(league.name)) == ["Partner 2", "Partner 1"]
     page = visitor.get("/leaderboard/").content.decode()
     assert page.index("Partner 2") < page.index("Partner 1")
@@ -252,7 +253,7 @@ def test_freeze_hides_later_changes_from_the_public_only(
         table_freeze(season=league.season, moment=at(10), actor=staff_user)
     late = ClaimFactory(customer=EndCustomerFactory(partner=chaser), code="presales_sizing")
     with run_on_commit():
-        services.claim_approve(claim=late, reviewer=staff_user)  # after the freeze moment
+        claim_approve(claim=late, reviewer=staff_user)  # after the freeze moment
 
     # Visitors: the frozen standing.
     assert league_rows(league.name) == [

@@ -12,7 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from challenges.models import Claim
-from challenges.services import claim_approve, claim_revoke
+from challenges.services.claims import claim_approve, claim_revoke
 from credits.models import CreditLine
 from credits.notes import credit_notes_issue
 from league.charts import month_starts

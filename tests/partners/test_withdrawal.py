@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
-from challenges.services import ClaimData, claim_submit
+from challenges.services.claims import ClaimData, claim_submit
 from core.errors import DomainError
 from partners.admin import PartnerAdminForm
 from partners.models import Membership, Partner

@@ -25,13 +25,20 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from challenges import services as claim_services
 from challenges.catalogue import CATALOGUE
 from challenges.importers import import_user
 from challenges.models import AcademyDate, Challenge, Claim
+from challenges.services.academy import academy_attendance_record, academy_seat_book
+from challenges.services.claims import (
+    ClaimData,
+    claim_approve,
+    claim_ask,
+    claim_reject,
+    claim_submit,
+)
 from league.services import season_activate
 from partners.models import EndCustomer, Membership, Partner, User
-from partners.services import _assign_pseudonym
+from partners.services import CustomerData, _assign_pseudonym, customer_create
 from seasons.models import League, Season
 
 DEMO_SLUG = "demo"
@@ -106,7 +113,7 @@ DEMO_STORY = (
 )
 # What the other companies did, customer by customer, in the order a sale goes.
 FUNNEL = ("sql_lead", "sales_meeting", "presales_sizing", "new_customer")
-SERVICES = ("svc_security", "svc_analytics_ai", "svc_databases", "svc_avd")
+SERVICES = tuple(spec.code for spec in CATALOGUE if spec.service_group)
 
 
 @contextmanager
@@ -169,7 +176,7 @@ class Command(BaseCommand):
         )
         if not season.challenges.exists():
             Challenge.objects.bulk_create(
-                Challenge(season=season, position=i, **spec.__dict__)
+                Challenge(season=season, position=i, **spec.challenge_fields())
                 for i, spec in enumerate(CATALOGUE)
             )
         if not season.is_active:
@@ -274,9 +281,9 @@ class Command(BaseCommand):
             )
             names, story = self._story(n, rng)
             customers = [
-                claim_services.customer_create(
+                customer_create(
                     partner=partner,
-                    data=claim_services.CustomerData(
+                    data=CustomerData(
                         name=name,
                         tenant_id=str(uuid.uuid5(DEMO_NAMESPACE, f"{partner.partner_id}/{i}")),
                         domain=domain,
@@ -292,9 +299,9 @@ class Command(BaseCommand):
             elif n == 1 and shared_tenant:
                 # The same end customer reported by two partners: a conflict in the review queue.
                 customers.append(
-                    claim_services.customer_create(
+                    customer_create(
                         partner=partner,
-                        data=claim_services.CustomerData(
+                        data=CustomerData(
                             name="Hansa Logistik",
                             tenant_id=shared_tenant,
                             domain="hansa-logistik.de",
@@ -333,12 +340,12 @@ class Command(BaseCommand):
     @staticmethod
     def _claim(membership, customer, code: str, outcome: str, day: date, staff: User) -> None:
         meeting, lead = code in ("sales_meeting", "presales_sizing"), code == "sql_lead"
-        claim = claim_services.claim_submit(
+        claim = claim_submit(
             membership=membership,
             challenge_code=code,
             customer=customer,
             # What the browser's form for this challenge asks for, and nothing else.
-            data=claim_services.ClaimData(
+            data=ClaimData(
                 activity_date=day,
                 meeting_date=day if meeting else None,
                 distributor_contact="Ingrid Vertrieb (Ingram Micro)" if meeting else "",
@@ -352,15 +359,15 @@ class Command(BaseCommand):
             ),
         )
         if outcome == "approved":
-            claim_services.claim_approve(claim=claim, reviewer=staff)
+            claim_approve(claim=claim, reviewer=staff)
         elif outcome == "needs_info":
-            claim_services.claim_ask(
+            claim_ask(
                 claim=claim,
                 reviewer=staff,
                 question="Bitte nennen Sie die Teilnehmer des Termins beim Endkunden.",
             )
         elif outcome == "rejected":
-            claim_services.claim_reject(
+            claim_reject(
                 claim=claim,
                 reviewer=staff,
                 reason="Für diesen Endkunden ist keine Buchung der Services Group Databases zu "
@@ -381,13 +388,13 @@ class Command(BaseCommand):
             membership = Membership.objects.select_related("partner", "user").get(
                 season=season, user__email=PARTNER_LOGIN[0]
             )
-            seat = claim_services.academy_seat_book(
+            seat = academy_seat_book(
                 membership=membership,
                 academy=past,
                 name="Demo Partner",
                 email=membership.user.email,
             )
-            claim_services.academy_attendance_record(seat=seat, attended=True, reviewer=staff)
+            academy_attendance_record(seat=seat, attended=True, reviewer=staff)
         AcademyDate.objects.get_or_create(
             season=season,
             location="Online (Microsoft Teams)",
@@ -411,9 +418,9 @@ class Command(BaseCommand):
             tenant = str(uuid.uuid5(DEMO_NAMESPACE, f"showcase/{domain}"))
             customer = EndCustomer.objects.filter(partner=partner, tenant_id=tenant).first()
             if customer is None:
-                customer = claim_services.customer_create(
+                customer = customer_create(
                     partner=partner,
-                    data=claim_services.CustomerData(name=name, tenant_id=tenant, domain=domain),
+                    data=CustomerData(name=name, tenant_id=tenant, domain=domain),
                     actor=membership.user,
                 )
             if not customer.claims.exists():

@@ -3,8 +3,8 @@
 from django.conf import settings as django_settings
 from django.db.models import Sum
 
-from challenges import services
 from challenges.models import LedgerEntry
+from challenges.services.claims import claim_approve
 from tests.factories import ClaimFactory, EndCustomerFactory
 
 # A 1×1 transparent PNG.
@@ -35,4 +35,4 @@ def claim_for(partner, code="sales_meeting", customer=None, **kwargs):
 
 def approved_claim(partner, reviewer, code="sales_meeting", customer=None, **kwargs):
     claim = claim_for(partner, code, customer, **kwargs)
-    return services.claim_approve(claim=claim, reviewer=reviewer)
+    return claim_approve(claim=claim, reviewer=reviewer)

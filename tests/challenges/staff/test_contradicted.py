@@ -9,8 +9,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import translation
 
-from challenges import services
 from challenges.models import Claim, LedgerEntry
+from challenges.services.claims import claim_revoke
 from tests.credits.test_import import csv_text, import_bytes, line
 from tests.factories import EndCustomerFactory, PartnerFactory, SeasonFactory
 
@@ -126,7 +126,7 @@ def test_only_approved_new_customers_of_the_season_with_pre_season_use_are_liste
     open_claim = claim_for(company_a, code="new_customer")  # flagged in the queue instead
     other_challenge = approved_claim(company_a, staff_user, code="svc_security")
     revoked = approved_claim(company_a, staff_user, code="new_customer")
-    services.claim_revoke(claim=revoked, reviewer=staff_user, reason="Doppelt")
+    claim_revoke(claim=revoked, reviewer=staff_user, reason="Doppelt")
     other_season = approved_claim(
         PartnerFactory(season=SeasonFactory(is_active=False)), staff_user, code="new_customer"
     )

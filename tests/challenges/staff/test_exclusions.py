@@ -4,8 +4,9 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from challenges import services
 from challenges.models import Claim
+from challenges.services.claims import ClaimData, claim_submit
+from challenges.services.exclusions import exclusion_create
 from core.errors import DomainError
 from partners.models import CustomerExclusion, Membership
 from tests.factories import EndCustomerFactory
@@ -43,11 +44,11 @@ def test_excluded_tenant_refuses_new_claims_and_approvals(
     # A new claim for that customer is refused at submission…
     membership = Membership.objects.get(user=alice)
     with translation.override("en"), pytest.raises(DomainError, match="excluded"):
-        services.claim_submit(
+        claim_submit(
             membership=membership,
             challenge_code="presales_sizing",
             customer=customer,
-            data=services.ClaimData(
+            data=ClaimData(
                 activity_date=season.start_date + timedelta(days=2),
                 meeting_date=season.start_date + timedelta(days=2),
                 distributor_contact="Ingrid",
@@ -107,14 +108,14 @@ def test_exclusion_needs_a_reason_and_a_valid_value_and_is_not_doubled(staff_cli
 def test_exclusion_create_service_normalises_and_refuses_bad_input(season, staff_user):
     with translation.override("en"):
         with pytest.raises(DomainError, match="reason"):
-            services.exclusion_create(
+            exclusion_create(
                 season=season, kind="domain", value="a.example", reason=" ", actor=staff_user
             )
         with pytest.raises(DomainError):
-            services.exclusion_create(
+            exclusion_create(
                 season=season, kind="nonsense", value="a.example", reason="r", actor=staff_user
             )
-    exclusion = services.exclusion_create(
+    exclusion = exclusion_create(
         season=season, kind="domain", value="HTTP://WWW.A.Example/", reason="r", actor=staff_user
     )
     assert exclusion.value == "a.example"

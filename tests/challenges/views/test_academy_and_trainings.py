@@ -4,8 +4,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from challenges import services
 from challenges.models import AcademyDate, AcademySeat, Redemption
+from challenges.services.academy import academy_attendance_record
+from challenges.services.claims import claim_approve
+from challenges.services.redemptions import redemption_decide
 from tests.factories import ClaimFactory
 
 from .conftest import messages_of
@@ -77,8 +79,8 @@ def test_attendance_recorded_by_staff_is_shown(alice_client, company_a, academy_
     book(alice_client, academy_dates[0], "Anna Attends", "anna@alpha.example")
     book(alice_client, academy_dates[0], "Max Missing", "max@alpha.example")
     anna, max_ = AcademySeat.objects.order_by("name")
-    services.academy_attendance_record(seat=anna, attended=True, reviewer=staff_user)
-    services.academy_attendance_record(seat=max_, attended=False, reviewer=staff_user)
+    academy_attendance_record(seat=anna, attended=True, reviewer=staff_user)
+    academy_attendance_record(seat=max_, attended=False, reviewer=staff_user)
     response = alice_client.get("/company/academy/")
     page = response.content.decode()
     assert response.context["granted"] is True
@@ -99,7 +101,7 @@ def test_academy_shows_only_the_own_seats(alice_client, company_c, academy_dates
 
 
 def test_balance_and_request(alice_client, company_a, customer_a, staff_user):
-    services.claim_approve(claim=ClaimFactory(customer=customer_a), reviewer=staff_user)
+    claim_approve(claim=ClaimFactory(customer=customer_a), reviewer=staff_user)
     response = alice_client.get("/company/trainings/")
     assert response.context["balance"]["available"] == Decimal("50.00")
     assert "€50.00" in response.content.decode()
@@ -120,7 +122,7 @@ def test_balance_and_request(alice_client, company_a, customer_a, staff_user):
 
 
 def test_request_above_the_available_value_is_refused(alice_client, customer_a, staff_user):
-    services.claim_approve(claim=ClaimFactory(customer=customer_a), reviewer=staff_user)
+    claim_approve(claim=ClaimFactory(customer=customer_a), reviewer=staff_user)
     response = alice_client.post(
         "/company/trainings/",
         {"training": "AZ-104", "provider": "Fast Lane", "amount_eur": "50.01"},
@@ -131,7 +133,7 @@ def test_request_above_the_available_value_is_refused(alice_client, customer_a, 
 
 
 def test_open_requests_reserve_their_amount(alice_client, customer_a, staff_user):
-    services.claim_approve(claim=ClaimFactory(customer=customer_a), reviewer=staff_user)
+    claim_approve(claim=ClaimFactory(customer=customer_a), reviewer=staff_user)
     first = alice_client.post(
         "/company/trainings/", {"training": "AZ-104", "provider": "Fast Lane", "amount_eur": "40"}
     )
@@ -147,7 +149,7 @@ def test_open_requests_reserve_their_amount(alice_client, customer_a, staff_user
 def test_balance_is_capped(alice_client, company_a, customer_a, staff_user):
     company_a.season.points_cap_eur = Decimal("30")
     company_a.season.save()
-    services.claim_approve(claim=ClaimFactory(customer=customer_a), reviewer=staff_user)
+    claim_approve(claim=ClaimFactory(customer=customer_a), reviewer=staff_user)
     response = alice_client.get("/company/trainings/")
     assert response.context["balance"]["value"] == Decimal("30")
     assert "€50.00 before the cap" in response.content.decode()
@@ -156,11 +158,11 @@ def test_balance_is_capped(alice_client, company_a, customer_a, staff_user):
 def test_approved_redemption_lowers_the_available_value(
     alice_client, company_a, customer_a, staff_user
 ):
-    services.claim_approve(claim=ClaimFactory(customer=customer_a), reviewer=staff_user)
+    claim_approve(claim=ClaimFactory(customer=customer_a), reviewer=staff_user)
     redemption = Redemption.objects.create(
         partner=company_a, season=company_a.season, training="T", provider="P", amount_eur=20
     )
-    services.redemption_decide(redemption=redemption, reviewer=staff_user, approve=True)
+    redemption_decide(redemption=redemption, reviewer=staff_user, approve=True)
     response = alice_client.get("/company/trainings/")
     assert response.context["balance"]["available"] == Decimal("30.00")
     assert '<span class="stat-value" data-available>€30.00</span>' in response.content.decode()

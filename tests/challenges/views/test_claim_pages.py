@@ -4,8 +4,8 @@ withdrawing, and evidence served only through the view."""
 import pytest
 from django.core.files.base import ContentFile
 
-from challenges import services
 from challenges.models import Claim, ClaimTransition
+from challenges.services.claims import claim_approve, claim_ask, claim_reject
 from tests.conftest import client_for
 from tests.factories import ClaimFactory
 
@@ -24,15 +24,15 @@ def with_evidence(claim, content=PNG, name="beleg.png"):
 def test_list_shows_status_challenge_customer_points_and_reason(
     alice_client, customer_a, staff_user
 ):
-    approved = services.claim_approve(
+    approved = claim_approve(
         claim=ClaimFactory(customer=customer_a, code="sales_meeting"), reviewer=staff_user
     )
-    asked = services.claim_ask(
+    asked = claim_ask(
         claim=ClaimFactory(customer=customer_a, code="presales_sizing"),
         reviewer=staff_user,
         question="Who attended from the customer?",
     )
-    rejected = services.claim_reject(
+    rejected = claim_reject(
         claim=ClaimFactory(customer=customer_a, code="sql_lead"),
         reviewer=staff_user,
         reason="Budget not confirmed by the customer.",
@@ -71,7 +71,7 @@ def test_list_shows_only_the_own_company(alice_client, customer_a, customer_c):
 def test_detail_shows_data_history_and_reason(alice_client, alice, customer_a, staff_user):
     claim = ClaimFactory(customer=customer_a, code="sales_meeting", submitted_by=alice)
     ClaimTransition.objects.create(claim=claim, to_status="submitted", actor=alice)
-    services.claim_ask(claim=claim, reviewer=staff_user, question="Please add the minutes.")
+    claim_ask(claim=claim, reviewer=staff_user, question="Please add the minutes.")
     response = alice_client.get(f"/company/claims/{claim.pk}/")
     page = response.content.decode()
     assert "Please add the minutes." in page
@@ -85,7 +85,7 @@ def test_detail_shows_data_history_and_reason(alice_client, alice, customer_a, s
 
 
 def test_answer_sends_the_claim_back_to_review(alice_client, customer_a, staff_user):
-    claim = services.claim_ask(
+    claim = claim_ask(
         claim=ClaimFactory(customer=customer_a), reviewer=staff_user, question="Which day?"
     )
     response = alice_client.post(
@@ -103,7 +103,7 @@ def test_answer_sends_the_claim_back_to_review(alice_client, customer_a, staff_u
 
 
 def test_empty_answer_is_refused(alice_client, customer_a, staff_user):
-    claim = services.claim_ask(
+    claim = claim_ask(
         claim=ClaimFactory(customer=customer_a), reviewer=staff_user, question="Which day?"
     )
     response = alice_client.post(
@@ -133,7 +133,7 @@ def test_withdraw_an_open_claim(bob_client, bob, customer_a):
 
 
 def test_a_decided_claim_cannot_be_withdrawn(alice_client, customer_a, staff_user):
-    claim = services.claim_approve(claim=ClaimFactory(customer=customer_a), reviewer=staff_user)
+    claim = claim_approve(claim=ClaimFactory(customer=customer_a), reviewer=staff_user)
     response = alice_client.post(f"/company/claims/{claim.pk}/withdraw/", follow=True)
     assert messages_of(response) == ["Only open claims can be withdrawn."]
     claim.refresh_from_db()

@@ -74,10 +74,10 @@ def test_a_pending_company_cannot_report_customers(season, alice_client, company
 def test_list_shows_own_customers_with_claims_and_points(
     alice_client, company_a, customer_a, customer_c, staff_user
 ):
-    from challenges import services
+    from challenges.services.claims import claim_approve
 
     approved = ClaimFactory(customer=customer_a, code="sales_meeting")
-    services.claim_approve(claim=approved, reviewer=staff_user)
+    claim_approve(claim=approved, reviewer=staff_user)
     ClaimFactory(customer=customer_a, code="sql_lead")
     page = alice_client.get("/company/customers/").content.decode()
     assert "Anton Bau GmbH" in page and customer_a.tenant_id in page
@@ -91,10 +91,10 @@ def test_list_shows_own_customers_with_claims_and_points(
 def test_detail_lists_every_claim_and_offers_the_open_challenges(
     alice_client, customer_a, staff_user
 ):
-    from challenges import services
+    from challenges.services.claims import claim_approve
 
     meeting = ClaimFactory(customer=customer_a, code="sales_meeting")
-    services.claim_approve(claim=meeting, reviewer=staff_user)
+    claim_approve(claim=meeting, reviewer=staff_user)
     lead = ClaimFactory(customer=customer_a, code="sql_lead")
     response = alice_client.get(f"/company/customers/{customer_a.pk}/")
     page = response.content.decode()

@@ -36,10 +36,10 @@ def test_current_page_is_marked(alice_client, customer_a):
 
 
 def test_home_shows_points_and_links(alice_client, customer_a, staff_user):
-    from challenges import services
+    from challenges.services.claims import claim_approve, claim_ask
 
-    services.claim_approve(claim=ClaimFactory(customer=customer_a), reviewer=staff_user)
-    services.claim_ask(
+    claim_approve(claim=ClaimFactory(customer=customer_a), reviewer=staff_user)
+    claim_ask(
         claim=ClaimFactory(customer=customer_a, code="sql_lead"), reviewer=staff_user, question="?"
     )
     page = alice_client.get("/company/").content.decode()

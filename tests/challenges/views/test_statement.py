@@ -6,8 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from challenges import services
 from challenges.models import Challenge, Claim, LedgerEntry
+from challenges.services.claims import claim_approve, claim_revoke
 from tests.conftest import client_for
 from tests.factories import ClaimFactory
 
@@ -19,13 +19,13 @@ pytestmark = pytest.mark.django_db
 def test_statement_lists_entries_with_rule_and_running_total(
     alice_client, company_a, customer_a, staff_user
 ):
-    meeting = services.claim_approve(
+    meeting = claim_approve(
         claim=ClaimFactory(customer=customer_a, code="sales_meeting"), reviewer=staff_user
     )
-    new = services.claim_approve(
+    new = claim_approve(
         claim=ClaimFactory(customer=customer_a, code="new_customer"), reviewer=staff_user
     )
-    services.claim_revoke(claim=meeting, reviewer=staff_user, reason="Meeting did not happen.")
+    claim_revoke(claim=meeting, reviewer=staff_user, reason="Meeting did not happen.")
     response = alice_client.get("/company/statement/")
     lines = response.context["lines"]
     # Newest first; the balance after each entry.
@@ -45,7 +45,7 @@ def test_statement_lists_entries_with_rule_and_running_total(
 
 
 def test_rule_is_shown_in_the_users_language(alice, customer_a, staff_user):
-    services.claim_approve(claim=ClaimFactory(customer=customer_a), reviewer=staff_user)
+    claim_approve(claim=ClaimFactory(customer=customer_a), reviewer=staff_user)
     german = client_for(alice).get("/company/statement/").content.decode()
     assert "Virtueller Termin mit dem Sales-Team von Ingram Micro — 50" in german
     english_page = english(client_for(alice)).get("/company/statement/").content.decode()
@@ -53,7 +53,7 @@ def test_rule_is_shown_in_the_users_language(alice, customer_a, staff_user):
 
 
 def test_rule_is_the_one_booked_not_the_current_catalogue(alice_client, customer_a, staff_user):
-    services.claim_approve(claim=ClaimFactory(customer=customer_a), reviewer=staff_user)
+    claim_approve(claim=ClaimFactory(customer=customer_a), reviewer=staff_user)
     Challenge.objects.filter(season=customer_a.season, code="sales_meeting").update(
         points=75, title_en="Renamed"
     )
@@ -65,7 +65,7 @@ def test_rule_is_the_one_booked_not_the_current_catalogue(alice_client, customer
 
 
 def test_statement_shows_only_the_own_company(alice_client, customer_c, staff_user):
-    services.claim_approve(claim=ClaimFactory(customer=customer_c), reviewer=staff_user)
+    claim_approve(claim=ClaimFactory(customer=customer_c), reviewer=staff_user)
     response = alice_client.get("/company/statement/")
     assert response.context["total"] == 0 and response.context["lines"] == []
 
