@@ -372,6 +372,7 @@ class ClaimTable(Table):
     )
 
     class Meta(Table.Meta):
+        attrs = {"aria-label": _("Claims")}
         empty_text = _("Your company has not claimed a challenge yet.")
 
     def render_challenge(self, record, value):
@@ -414,6 +415,7 @@ class CustomerClaimTable(ClaimTable):
     """One end customer's claims (its page), newest first."""
 
     class Meta(ClaimTable.Meta):
+        attrs = {}
         exclude = ("customer",)
         empty_text = _("No claims for this end customer yet.")
 
@@ -443,6 +445,7 @@ class CustomerTable(Table):
     created_at = DateColumn(verbose_name=_("Reported on"), order_by=("created_at", "pk"))
 
     class Meta(Table.Meta):
+        attrs = {"aria-label": _("End customers")}
         empty_text = _("You have not reported any end customers yet.")
 
     def __init__(self, data, *, can_report: bool, **kwargs):
@@ -480,6 +483,7 @@ class StatementTable(Table):
     balance = NumberColumn(verbose_name=_("Balance"))
 
     class Meta(Table.Meta):
+        attrs = {"aria-label": _("Points statement")}
         orderable = False
         empty_text = _("No points yet. Points are booked when Ingram Micro approves a claim.")
 

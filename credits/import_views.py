@@ -2,12 +2,12 @@
 and report, the service-group mapping. Every write goes through credits.importer."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django_tables2 import RequestConfig
 
 from core import formatting
 from core.decorators import staff_required
@@ -17,8 +17,16 @@ from seasons.models import Season
 from . import import_lease, importer
 from .import_forms import BillingUploadForm, ServiceGroupMappingForm
 from .models import BillingImport, ServiceGroup, ServiceGroupMapping
+from .tables import (
+    BillingImportTable,
+    ImportErrorTable,
+    MappingTable,
+    UnclassifiedLatestTable,
+    UnclassifiedTable,
+)
 
 PAGE_SIZE = 25
+MAPPINGS_PAGE_SIZE = 50
 RUNNING = (BillingImport.Status.PENDING, BillingImport.Status.RUNNING)
 
 
@@ -52,9 +60,8 @@ def billing(request):
                     % {"file": billing_import.file_name},
                 )
                 return redirect("credits:staff-billing-import", pk=billing_import.pk)
-    imports = Paginator(importer.billing_import_list(season=season), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    imports = BillingImportTable(importer.billing_import_list(season=season))
+    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(imports)
     return render(
         request,
         "credits/staff/billing_list.html",
@@ -129,7 +136,10 @@ def billing_import(request, pk):
             "progress": _progress(billing_import),
             "original": original,
             "unclassified": unclassified,
-            "more_errors": max(0, billing_import.error_count - len(billing_import.errors)),
+            "unclassified_table": UnclassifiedTable(unclassified),
+            "errors_table": ImportErrorTable(
+                billing_import.errors, error_count=billing_import.error_count
+            ),
         },
     )
 
@@ -205,6 +215,9 @@ def service_groups(request):
         (value, label, [m for m in mappings if m.service_group == value])
         for value, label in ServiceGroup.choices
     ]
+    table = MappingTable([m for _value, _label, in_group in groups for m in in_group])
+    RequestConfig(request, paginate={"per_page": MAPPINGS_PAGE_SIZE}).configure(table)
+    unclassified = importer.unclassified_list(season=season)
     return render(
         request,
         "credits/staff/service_groups.html",
@@ -213,7 +226,9 @@ def service_groups(request):
             "form": form,
             "groups": groups,
             "mapping_count": len(mappings),
+            "mappings": table,
             "group_choices": ServiceGroup.choices,
-            "unclassified": importer.unclassified_list(season=season),
+            "unclassified": unclassified,
+            "unclassified_table": UnclassifiedLatestTable(unclassified),
         },
     )

@@ -3,16 +3,13 @@ notes; all lines for staff with filters and a "recompute now"; an end customer's
 history. Reads go through `credits.selectors`; the only write (recompute) enqueues the task."""
 
 import re
-from datetime import date
 
-from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django_tables2 import RequestConfig
 
 from core.decorators import staff_required
 from partners.models import Partner
@@ -20,7 +17,9 @@ from partners.tenancy import partner_view
 from seasons.models import Season
 
 from . import selectors
+from .filters import CreditLineFilter
 from .models import CreditLine
+from .tables import PartnerCreditLineTable, PartnerCreditNoteTable, StaffCreditLineTable
 from .tasks import compute_credits_task
 
 PAGE_SIZE = 50
@@ -29,6 +28,12 @@ TENANT_RE = re.compile(r"^[0-9A-Za-z{}-]{1,38}$")
 
 def _rows(lines):
     return [{"line": line, "explanation": selectors.line_explanation(line)} for line in lines]
+
+
+def _explain(table) -> None:
+    """Each credit line of the page shown gets its explanation (`line.sentences`)."""
+    for line in table.page_records():
+        line.sentences = selectors.line_explanation(line)
 
 
 # --- Partner -------------------------------------------------------------------------------------
@@ -40,6 +45,9 @@ def partner_credits(request, membership):
     season = partner.season
     bars = selectors.partner_cap_bars(partner)
     lines = selectors.credit_line_list(season, partner=partner)
+    table = PartnerCreditLineTable(lines, totals=selectors.credit_totals(lines))
+    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
+    _explain(table)
     return render(
         request,
         "credits/partner_credits.html",
@@ -47,53 +55,14 @@ def partner_credits(request, membership):
             "partner": partner,
             "season": season,
             "bars": bars,
-            "rows": _rows(lines),
-            "totals": selectors.credit_totals(lines),
-            "notes": selectors.partner_credit_notes(partner),
+            "table": table,
+            "notes": PartnerCreditNoteTable(selectors.partner_credit_notes(partner)),
             "billed": selectors.billed_month_list(season),
         },
     )
 
 
 # --- Staff ---------------------------------------------------------------------------------------
-
-
-class CreditFilterForm(forms.Form):
-    """The filters of the staff list, from the query string; broken values are ignored."""
-
-    partner = forms.ModelChoiceField(
-        label=gettext_lazy("Partner"), queryset=Partner.objects.none(), required=False
-    )
-    kind = forms.ChoiceField(label=gettext_lazy("Kind"), required=False)
-    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
-    booking_month = forms.ChoiceField(label=gettext_lazy("Booking month"), required=False)
-
-    def __init__(self, data=None, *, season, **kwargs):
-        super().__init__(data, **kwargs)
-        self.fields["partner"].queryset = Partner.objects.filter(season=season).order_by("name")
-        self.fields["partner"].empty_label = _("all partners")
-        self.fields["kind"].choices = [("", _("all kinds")), *CreditLine.Kind.choices]
-        self.fields["status"].choices = [("", _("all statuses")), *CreditLine.Status.choices]
-        months = (
-            CreditLine.objects.filter(season=season)
-            .order_by("booking_month")
-            .values_list("booking_month", flat=True)
-            .distinct()
-        )
-        self.fields["booking_month"].choices = [("", _("all months"))] + [
-            (f"{m:%Y-%m}", f"{m:%Y-%m}") for m in months
-        ]
-
-    def filters(self) -> dict:
-        self.is_valid()
-        data = self.cleaned_data
-        month = data.get("booking_month") or ""
-        return {
-            "partner": data.get("partner"),
-            "kind": data.get("kind") or "",
-            "status": data.get("status") or "",
-            "booking_month": date(int(month[:4]), int(month[5:7]), 1) if month else None,
-        }
 
 
 @staff_required
@@ -113,19 +82,18 @@ def staff_credits(request):
                 % {"season": season.name},
             )
         return redirect(reverse("credits:staff-credits") + _query(request))
-    form = CreditFilterForm(request.GET, season=season)
-    filters = form.filters()
-    lines = selectors.credit_line_list(season, filters=filters)
-    page = Paginator(lines, PAGE_SIZE).get_page(request.GET.get("page"))
+    lines = CreditLineFilter(request.GET, selectors.credit_line_list(season), season=season)
+    table = StaffCreditLineTable(lines.qs, totals=selectors.credit_totals(lines.qs))
+    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
+    _explain(table)
     return render(
         request,
         "credits/staff/credits.html",
         {
             "season": season,
-            "form": form,
-            "page": page,
-            "rows": _rows(page.object_list),
-            "totals": selectors.credit_totals(lines),
+            "filter": lines,
+            "table": table,
+            "totals": table.totals,
             "billed": selectors.billed_month_list(season),
             "last_computed": CreditLine.objects.filter(season=season)
             .order_by("-computed_at")
