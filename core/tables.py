@@ -13,7 +13,9 @@ one table of a page paginates, so `?page=` stays the name bookmarks know."""
 
 import django_tables2 as tables
 from django.utils.formats import date_format
+from django.utils.functional import lazy
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.timezone import template_localtime
 
 from . import formatting
@@ -116,3 +118,18 @@ def second_line(first, second, *, mono: bool = False):
     return format_html(
         '{}<br><span class="muted small{}">{}</span>', first, " mono" if mono else "", second
     )
+
+
+def _lazy_html(build) -> SafeString:
+    # Headers are built when a table class is defined; their words are translated when shown.
+    return lazy(build, SafeString)()
+
+
+def hidden_header(text) -> SafeString:
+    """A header only screen readers read (above a column of buttons)."""
+    return _lazy_html(lambda: format_html('<span class="visually-hidden">{}</span>', text))
+
+
+def header_with_note(text, note) -> SafeString:
+    """A header with a small second line (`Booking month` / `free months`)."""
+    return _lazy_html(lambda: format_html('{}<br><span class="small">{}</span>', text, note))
