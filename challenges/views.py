@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
 from core.errors import DomainError
+from core.tables import CountedPaginator
 from partners.models import EndCustomer
 from partners.tenancy import get_for_partner, partner_view
 
@@ -98,8 +99,12 @@ def claim_list(request, membership):
     status = claims.status_shown
     if status:
         table.empty_text = _("No claims with this status.")
-    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
     counts = selectors.claim_status_counts(partner)
+    shown = counts[status] if status else sum(counts.values())
+    RequestConfig(
+        request,
+        paginate={"paginator_class": CountedPaginator, "count": shown, "per_page": PAGE_SIZE},
+    ).configure(table)
     return render(
         request,
         "challenges/claim_list.html",

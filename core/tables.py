@@ -12,6 +12,7 @@ with `RequestConfig(request, paginate={"per_page": N})`: `?sort=` orders, `?page
 one table of a page paginates, so `?page=` stays the name bookmarks know."""
 
 import django_tables2 as tables
+from django.core.paginator import Paginator
 from django.utils.formats import date_format
 from django.utils.functional import lazy
 from django.utils.html import format_html
@@ -51,6 +52,16 @@ class Table(tables.Table):
         """The records of the page shown. A queryset's page is fetched once: the rendering
         reuses these objects, so what a view attaches to them (conflicts, sentences) is seen."""
         return [row.record for row in self.paginated_rows]
+
+
+class CountedPaginator(Paginator):
+    """A paginator told the number of rows by a query the page runs anyway (the totals, the counts
+    of the tabs), so paging adds no COUNT query:
+    `RequestConfig(request, paginate={"paginator_class": CountedPaginator, "count": n, ...})`."""
+
+    def __init__(self, *args, count: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.count = count  # Paginator.count is a cached property: this is its value
 
 
 def _with_attrs(kwargs: dict, attrs: dict) -> dict:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
 from core.decorators import staff_required
+from core.tables import CountedPaginator
 from partners.models import Partner
 from partners.tenancy import partner_view
 from seasons.models import Season
@@ -30,6 +31,12 @@ def _rows(lines):
     return [{"line": line, "explanation": selectors.line_explanation(line)} for line in lines]
 
 
+def _paginate(request, table) -> None:
+    # The totals count the lines already: paging needs no COUNT of its own.
+    paginate = {"paginator_class": CountedPaginator, "count": table.totals["count"]}
+    RequestConfig(request, paginate={**paginate, "per_page": PAGE_SIZE}).configure(table)
+
+
 def _explain(table) -> None:
     """Each credit line of the page shown gets its explanation (`line.sentences`)."""
     for line in table.page_records():
@@ -46,7 +53,7 @@ def partner_credits(request, membership):
     bars = selectors.partner_cap_bars(partner)
     lines = selectors.credit_line_list(season, partner=partner)
     table = PartnerCreditLineTable(lines, totals=selectors.credit_totals(lines))
-    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
+    _paginate(request, table)
     _explain(table)
     return render(
         request,
@@ -84,7 +91,7 @@ def staff_credits(request):
         return redirect(reverse("credits:staff-credits") + _query(request))
     lines = CreditLineFilter(request.GET, selectors.credit_line_list(season), season=season)
     table = StaffCreditLineTable(lines.qs, totals=selectors.credit_totals(lines.qs))
-    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
+    _paginate(request, table)
     _explain(table)
     return render(
         request,
