@@ -439,9 +439,11 @@ class CustomerTable(Table):
     tenant_id = tables.Column(
         verbose_name=_("Azure tenant ID"), orderable=False, attrs={"td": {"class": "mono small"}}
     )
-    claim_count = NumberColumn(verbose_name=_("Claims"), order_by=("claim_count", "name"))
-    approved_count = NumberColumn(verbose_name=_("Approved"), order_by=("approved_count", "name"))
-    points = PointsColumn(verbose_name=_("Points"), order_by=("points", "name"))
+    claim_count = NumberColumn(verbose_name=_("Claims"), order_by=("claim_count", "name", "pk"))
+    approved_count = NumberColumn(
+        verbose_name=_("Approved"), order_by=("approved_count", "name", "pk")
+    )
+    points = PointsColumn(verbose_name=_("Points"), order_by=("points", "name", "pk"))
     created_at = DateColumn(verbose_name=_("Reported on"), order_by=("created_at", "pk"))
 
     class Meta(Table.Meta):
