@@ -35,6 +35,13 @@ def status_badge(status: str, label) -> str:
     )
 
 
+def claim_link(claim, content) -> str:
+    """`content` linking to the partner's page of the claim."""
+    return format_html(
+        '<a href="{}">{}</a>', reverse("challenges:claim-detail", kwargs={"pk": claim.pk}), content
+    )
+
+
 def claim_points(claim) -> str:
     return render_to_string("challenges/includes/claim_points.html", {"claim": claim})
 
@@ -377,9 +384,8 @@ class ClaimTable(Table):
 
     def render_challenge(self, record, value):
         return format_html(
-            '<a href="{}"><strong>{}</strong></a><br><span class="muted small">#{} · {} {}</span>',
-            reverse("challenges:claim-detail", kwargs={"pk": record.pk}),
-            value.title,
+            '{}<br><span class="muted small">#{} · {} {}</span>',
+            claim_link(record, format_html("<strong>{}</strong>", value.title)),
             record.pk,
             _("submitted"),
             short_date(record.submitted_at),
@@ -403,11 +409,7 @@ class ClaimTable(Table):
             return mark_safe('<span class="muted">–</span>')
         answer = ""
         if record.status == record.Status.NEEDS_INFO:
-            answer = format_html(
-                '<br><a href="{}">{}</a>',
-                reverse("challenges:claim-detail", kwargs={"pk": record.pk}),
-                _("Answer"),
-            )
+            answer = format_html("<br>{}", claim_link(record, _("Answer")))
         return format_html("{}{}", Truncator(record.reason).chars(140), answer)
 
 
@@ -422,11 +424,7 @@ class CustomerClaimTable(ClaimTable):
     caption = _("Claims for this end customer")
 
     def render_challenge(self, record, value):
-        return format_html(
-            '<a href="{}">{}</a>',
-            reverse("challenges:claim-detail", kwargs={"pk": record.pk}),
-            value.title,
-        )
+        return claim_link(record, value.title)
 
     def render_reason(self, record):
         return Truncator(record.reason).chars(140) if record.reason else "–"

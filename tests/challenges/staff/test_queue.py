@@ -129,24 +129,7 @@ def test_only_simple_claims_get_a_checkbox(staff_client, company_a):
 
 @pytest.mark.django_db
 def test_queue_paginates(staff_client, company_a):
-    customers = EndCustomer.objects.bulk_create(
-        EndCustomer(
-            partner=company_a, season=company_a.season, name=f"K{i}", tenant_id=str(uuid.uuid4())
-        )
-        for i in range(60)
-    )
-    challenge = Challenge.objects.get(season=company_a.season, code="sales_meeting")
-    Claim.objects.bulk_create(
-        Claim(
-            partner=company_a,
-            season=company_a.season,
-            challenge=challenge,
-            customer=c,
-            count_key=f"customer:{c.pk}",
-            activity_date=company_a.season.start_date,
-        )
-        for c in customers
-    )
+    _claims_of(company_a, 60)
     first = staff_client.get(QUEUE)
     assert len(first.context["rows"]) == 50
     assert first.context["page"].paginator.count == 60
