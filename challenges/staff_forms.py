@@ -4,67 +4,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from partners import identity
-from partners.models import CustomerExclusion, Partner
-from seasons.models import League
-
-from .models import Challenge, Claim
+from partners.models import CustomerExclusion
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 STATUS_OPEN = "open"
 STATUS_ALL = "all"
-ORDER_OLDEST = "oldest"
-ORDER_NEWEST = "newest"
-
-
-class QueueFilterForm(forms.Form):
-    """The review queue's filters, read from the query string; bad values fall back to defaults."""
-
-    status = forms.ChoiceField(label=_("Status"), required=False)
-    challenge = forms.ChoiceField(label=_("Challenge"), required=False)
-    partner = forms.ModelChoiceField(
-        label=_("Partner"), queryset=Partner.objects.none(), required=False
-    )
-    league = forms.ModelChoiceField(
-        label=_("League"), queryset=League.objects.none(), required=False
-    )
-    older_than = forms.IntegerField(
-        label=_("Older than (days)"), min_value=0, max_value=3650, required=False
-    )
-    order = forms.ChoiceField(
-        label=_("Order"),
-        required=False,
-        choices=[(ORDER_OLDEST, _("oldest first")), (ORDER_NEWEST, _("newest first"))],
-    )
-
-    def __init__(self, data=None, *, season, **kwargs):
-        super().__init__(data, **kwargs)
-        self.fields["status"].choices = [
-            (STATUS_OPEN, _("open (submitted or question to the partner)")),
-            *Claim.Status.choices,
-            (STATUS_ALL, _("all")),
-        ]
-        self.fields["challenge"].choices = [("", _("all challenges"))] + [
-            (code, f"{code} – {title}")
-            for code, title in ((c.code, c.title) for c in Challenge.objects.filter(season=season))
-        ]
-        self.fields["partner"].queryset = Partner.objects.filter(season=season).order_by("name")
-        self.fields["partner"].empty_label = _("all partners")
-        self.fields["league"].queryset = League.objects.filter(season=season).order_by("name")
-        self.fields["league"].empty_label = _("all leagues")
-
-    def filters(self) -> dict:
-        """The valid filters, with defaults for the missing or broken ones."""
-        self.is_valid()  # fills cleaned_data with the fields that are valid
-        data = self.cleaned_data
-        return {
-            "status": data.get("status") or STATUS_OPEN,
-            "challenge": data.get("challenge") or "",
-            "partner": data.get("partner"),
-            "league": data.get("league"),
-            "older_than": data.get("older_than"),
-            "order": data.get("order") or ORDER_OLDEST,
-        }
 
 
 class RejectForm(forms.Form):

@@ -3,11 +3,10 @@
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import PurePath
 
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.utils import timezone
 
 from partners.identity import Exclusions
 from partners.models import CustomerExclusion, EndCustomer, Partner
@@ -15,7 +14,7 @@ from seasons.models import Season
 
 from . import billing, catalogue, rules, selectors
 from .models import AcademyDate, AcademySeat, Claim, ClaimTransition, LedgerEntry, Redemption
-from .staff_forms import ORDER_NEWEST, STATUS_ALL, STATUS_OPEN
+from .staff_forms import STATUS_OPEN
 
 IMAGE_SUFFIXES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 EVIDENCE_TYPES = {".pdf": "application/pdf", **IMAGE_SUFFIXES}
@@ -24,28 +23,13 @@ EVIDENCE_TYPES = {".pdf": "application/pdf", **IMAGE_SUFFIXES}
 # --- Review queue --------------------------------------------------------------------------------
 
 
-def claim_queue_list(*, season: Season, filters: dict) -> QuerySet[Claim]:
-    claims = Claim.objects.filter(season=season).select_related(
-        "partner__league", "challenge", "customer"
+def claim_queue_list(*, season: Season) -> QuerySet[Claim]:
+    """The season's claims for the review queue, oldest first (challenges.filters narrows them)."""
+    return (
+        Claim.objects.filter(season=season)
+        .select_related("partner__league", "challenge", "customer")
+        .order_by("submitted_at", "pk")
     )
-    status = filters["status"]
-    if status == STATUS_OPEN:
-        claims = claims.filter(status__in=Claim.OPEN)
-    elif status != STATUS_ALL:
-        claims = claims.filter(status=status)
-    if filters["challenge"]:
-        claims = claims.filter(challenge__code=filters["challenge"])
-    if filters["partner"] is not None:
-        claims = claims.filter(partner=filters["partner"])
-    if filters["league"] is not None:
-        claims = claims.filter(partner__league=filters["league"])
-    if filters["older_than"]:
-        claims = claims.filter(
-            submitted_at__lte=timezone.now() - timedelta(days=filters["older_than"])
-        )
-    if filters["order"] == ORDER_NEWEST:
-        return claims.order_by("-submitted_at", "-pk")
-    return claims.order_by("submitted_at", "pk")
 
 
 def claim_status_counts(*, season: Season) -> dict[str, int]:

@@ -5,7 +5,6 @@ DomainError becomes an error message and changes nothing."""
 from pathlib import PurePath
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
 
 from core.decorators import staff_required
 from core.errors import DomainError
@@ -22,6 +22,7 @@ from partners.models import Partner
 from seasons.models import Season
 
 from . import billing, staff_selectors
+from .filters import ClaimQueueFilter
 from .models import AcademyDate, AcademySeat, Claim, Redemption
 from .services.academy import academy_attendance_record, academy_date_create
 from .services.claims import (
@@ -40,10 +41,15 @@ from .staff_forms import (
     AskForm,
     BulkApproveForm,
     ExclusionForm,
-    QueueFilterForm,
     RedemptionRejectForm,
     RejectForm,
     RevokeForm,
+)
+from .tables import (
+    ClaimQueueTable,
+    ContradictedTable,
+    RedemptionDecidedTable,
+    RedemptionOpenTable,
 )
 
 PAGE_SIZE = 50
@@ -76,11 +82,13 @@ def _claim_label(claim: Claim) -> str:
 @staff_required
 def queue(request):
     season = Season.objects.current()
-    form = QueueFilterForm(request.GET, season=season)
-    filters = form.filters()
-    claims = staff_selectors.claim_queue_list(season=season, filters=filters)
-    page = Paginator(claims, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = staff_selectors.queue_rows(page.object_list)
+    claims = ClaimQueueFilter(
+        request.GET, staff_selectors.claim_queue_list(season=season), season=season
+    )
+    table = ClaimQueueTable(claims.qs)
+    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
+    rows = staff_selectors.queue_rows(table.page_records())
+    table.attach(rows)
     counts = staff_selectors.claim_status_counts(season=season)
     statuses = [
         (STATUS_OPEN, _("open"), counts[STATUS_OPEN]),
@@ -92,12 +100,12 @@ def queue(request):
         "challenges/staff/claim_queue.html",
         {
             "season": season,
-            "form": form,
-            "filters": filters,
-            "page": page,
+            "filter": claims,
+            "status": claims.status_shown,
+            "table": table,
+            "page": table.page,
             "rows": rows,
             "statuses": statuses,
-            "any_simple": any(row.simple for row in rows),
             "contradicted": len(staff_selectors.claim_contradicted_list(season=season))
             if season
             else 0,
@@ -268,8 +276,12 @@ def contradicted(request):
     rows = staff_selectors.claim_contradicted_list(season=season) if season else []
     for row in rows:
         row.form = RevokeForm(initial={"reason": row.reason}, auto_id=f"c{row.claim.pk}_%s")
+    table = ContradictedTable(rows)
+    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
     return render(
-        request, "challenges/staff/claim_contradicted.html", {"season": season, "rows": rows}
+        request,
+        "challenges/staff/claim_contradicted.html",
+        {"season": season, "rows": rows, "table": table},
     )
 
 
@@ -421,12 +433,17 @@ def redemptions(request):
     rows = staff_selectors.redemption_open_list(season=season) if season else []
     for row in rows:
         row.reject_form = RedemptionRejectForm(auto_id=f"r{row.redemption.pk}_%s")
+    table = RedemptionOpenTable(rows)
+    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
+    decided = staff_selectors.redemption_decided_list(season=season) if season else []
     return render(
         request,
         "challenges/staff/redemption_list.html",
         {
             "season": season,
             "rows": rows,
-            "decided": staff_selectors.redemption_decided_list(season=season) if season else [],
+            "table": table,
+            "decided": decided,
+            "decided_table": RedemptionDecidedTable(decided),
         },
     )

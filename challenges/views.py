@@ -9,14 +9,17 @@ from django.shortcuts import redirect, render
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
 
 from core.errors import DomainError
+from core.tables import CountedPaginator
 from partners import services as partner_services
 from partners.models import EndCustomer
 from partners.tenancy import get_for_partner, partner_view
 
 from . import selectors
 from .evidence import evidence_response
+from .filters import ClaimFilter
 from .forms import (
     AcademySeatForm,
     AnswerForm,
@@ -29,16 +32,23 @@ from .models import Claim
 from .services import academy as academy_services
 from .services import claims as claim_services
 from .services import redemptions as redemption_services
+from .tables import ClaimTable, CustomerClaimTable, CustomerTable, RedemptionTable, StatementTable
+
+PAGE_SIZE = 50
 
 # --- End customers -------------------------------------------------------------------------------
 
 
 @partner_view()
 def customer_list(request, membership):
+    partner = membership.partner
+    customers = selectors.customer_list(partner)
+    table = CustomerTable(customers, can_report=partner.status == partner.Status.APPROVED)
+    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
     return render(
         request,
         "challenges/customer_list.html",
-        {"partner": membership.partner, "customers": selectors.customer_list(membership.partner)},
+        {"partner": partner, "customers": customers, "table": table},
     )
 
 
@@ -66,6 +76,8 @@ def customer_create(request, membership):
 def customer_detail(request, membership, pk):
     customer = get_for_partner(EndCustomer, membership.partner, pk=pk)
     claims = list(selectors.customer_claims(customer))
+    table = CustomerClaimTable(claims)
+    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
     return render(
         request,
         "challenges/customer_detail.html",
@@ -73,6 +85,7 @@ def customer_detail(request, membership, pk):
             "partner": membership.partner,
             "customer": customer,
             "claims": claims,
+            "table": table,
             "points": sum(c.points_booked + c.bonus_booked for c in claims),
             "challenges": selectors.customer_challenges(customer, claims),
         },
@@ -85,16 +98,24 @@ def customer_detail(request, membership, pk):
 @partner_view()
 def claim_list(request, membership):
     partner = membership.partner
-    status = request.GET.get("status", "")
-    if status not in Claim.Status.values:
-        status = ""
+    claims = ClaimFilter(request.GET, selectors.claim_list(partner))
+    table = ClaimTable(claims.qs)
+    status = claims.status_shown
+    if status:
+        table.empty_text = _("No claims with this status.")
     counts = selectors.claim_status_counts(partner)
+    shown = counts[status] if status else sum(counts.values())
+    RequestConfig(
+        request,
+        paginate={"paginator_class": CountedPaginator, "count": shown, "per_page": PAGE_SIZE},
+    ).configure(table)
     return render(
         request,
         "challenges/claim_list.html",
         {
             "partner": partner,
-            "claims": selectors.claim_list(partner, status or None),
+            "claims": claims.qs,
+            "table": table,
             "status": status,
             "total": sum(counts.values()),
             "statuses": [(value, label, counts[value]) for value, label in Claim.Status.choices],
@@ -238,10 +259,12 @@ def claim_evidence(request, membership, pk):
 @partner_view()
 def statement(request, membership):
     lines, total = selectors.statement(membership.partner)
+    table = StatementTable(lines)
+    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
     return render(
         request,
         "challenges/statement.html",
-        {"partner": membership.partner, "lines": lines, "total": total},
+        {"partner": membership.partner, "lines": lines, "total": total, "table": table},
     )
 
 
@@ -309,6 +332,8 @@ def redemption_list(request, membership):
             messages.success(request, _("Your request was sent to Ingram Micro."))
             return redirect("challenges:redemption-list")
     redemptions = list(selectors.redemption_list(partner))
+    table = RedemptionTable(redemptions)
+    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
     return render(
         request,
         "challenges/redemption_list.html",
@@ -318,6 +343,7 @@ def redemption_list(request, membership):
             "balance": selectors.redemption_balance(partner),
             "points": selectors.partner_points(partner),
             "redemptions": redemptions,
+            "table": table,
             "requested": sum(
                 (r.amount_eur for r in redemptions if r.status == r.Status.REQUESTED), Decimal(0)
             ),

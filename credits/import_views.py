@@ -3,12 +3,12 @@ and report, the service-group mapping. Every write goes through credits.billing_
 credits.services; the reads through credits.selectors.billing."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django_tables2 import RequestConfig
 
 from core import formatting
 from core.decorators import staff_required
@@ -21,8 +21,16 @@ from .import_forms import BillingUploadForm, ServiceGroupMappingForm
 from .models import BillingImport, ServiceGroup, ServiceGroupMapping
 from .selectors.billing import billed_month_list, billing_import_list, unclassified_list
 from .services import service_group_delete, service_group_set
+from .tables import (
+    BillingImportTable,
+    ImportErrorTable,
+    MappingTable,
+    UnclassifiedLatestTable,
+    UnclassifiedTable,
+)
 
 PAGE_SIZE = 25
+MAPPINGS_PAGE_SIZE = 50
 RUNNING = (BillingImport.Status.PENDING, BillingImport.Status.RUNNING)
 
 
@@ -56,9 +64,8 @@ def billing(request):
                     % {"file": billing_import.file_name},
                 )
                 return redirect("credits:staff-billing-import", pk=billing_import.pk)
-    imports = Paginator(billing_import_list(season=season), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    imports = BillingImportTable(billing_import_list(season=season))
+    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(imports)
     return render(
         request,
         "credits/staff/billing_list.html",
@@ -133,7 +140,10 @@ def billing_import(request, pk):
             "progress": _progress(billing_import),
             "original": original,
             "unclassified": unclassified,
-            "more_errors": max(0, billing_import.error_count - len(billing_import.errors)),
+            "unclassified_table": UnclassifiedTable(unclassified),
+            "errors_table": ImportErrorTable(
+                billing_import.errors, error_count=billing_import.error_count
+            ),
         },
     )
 
@@ -209,6 +219,9 @@ def service_groups(request):
         (value, label, [m for m in mappings if m.service_group == value])
         for value, label in ServiceGroup.choices
     ]
+    table = MappingTable([m for _value, _label, in_group in groups for m in in_group])
+    RequestConfig(request, paginate={"per_page": MAPPINGS_PAGE_SIZE}).configure(table)
+    unclassified = unclassified_list(season=season)
     return render(
         request,
         "credits/staff/service_groups.html",
@@ -217,7 +230,9 @@ def service_groups(request):
             "form": form,
             "groups": groups,
             "mapping_count": len(mappings),
+            "mappings": table,
             "group_choices": ServiceGroup.choices,
-            "unclassified": unclassified_list(season=season),
+            "unclassified": unclassified,
+            "unclassified_table": UnclassifiedLatestTable(unclassified),
         },
     )

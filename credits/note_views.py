@@ -5,7 +5,6 @@ import io
 from datetime import timedelta
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
+from django_tables2 import RequestConfig
 
 from core.decorators import staff_required
 from core.errors import DomainError
@@ -24,6 +24,7 @@ from seasons.models import Season
 from . import notes as note_services
 from .exports import credit_notes_write
 from .models import CreditLine, CreditNote
+from .tables import IssuedNoteTable, ReadyTable
 
 PAGE_SIZE = 50
 # A PDF not there this long after issuing has probably lost its task: staff may enqueue it again.
@@ -125,14 +126,18 @@ def staff_notes(request):
             .select_related("partner", "corrects", "issued_by")
             .order_by("-sequence")
         )
+        issued = IssuedNoteTable(notes)
+        RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(issued)
         context.update(
             ready=ready,
+            ready_table=ReadyTable(ready),
             ready_total=sum((row["total"] for row in ready), 0),
             ready_lines=sum(row["lines"] for row in ready),
             provisional=CreditLine.objects.filter(
                 season=season, status=CreditLine.Status.PROVISIONAL
             ).count(),
-            page=Paginator(notes, PAGE_SIZE).get_page(request.GET.get("page")),
+            issued=issued,
+            page=issued.page,
             stuck_before=timezone.now() - RENDER_GRACE,
         )
     return render(request, "credits/staff/notes.html", context)

@@ -3,27 +3,27 @@ notes; all lines for staff with filters and a "recompute now"; an end customer's
 history. Reads go through `credits.selectors`; the only write (recompute) enqueues the task."""
 
 import re
-from datetime import date
 
-from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django_tables2 import RequestConfig
 
 from core.decorators import staff_required
+from core.tables import CountedPaginator
 from partners.models import Partner
 from partners.tenancy import partner_view
 from seasons.models import Season
 
+from .filters import CreditLineFilter
 from .models import CreditLine
 from .selectors.billing import billed_month_list
 from .selectors.explanations import group_label, line_explanation, verdict_text
 from .selectors.history import customer_history
 from .selectors.pages import credit_line_list, credit_totals, partner_cap_bars, partner_credit_notes
+from .tables import PartnerCreditLineTable, PartnerCreditNoteTable, StaffCreditLineTable
 from .tasks import compute_credits_task
 
 PAGE_SIZE = 50
@@ -32,6 +32,18 @@ TENANT_RE = re.compile(r"^[0-9A-Za-z{}-]{1,38}$")
 
 def _rows(lines):
     return [{"line": line, "explanation": line_explanation(line)} for line in lines]
+
+
+def _paginate(request, table) -> None:
+    # The totals count the lines already: paging needs no COUNT of its own.
+    paginate = {"paginator_class": CountedPaginator, "count": table.totals["count"]}
+    RequestConfig(request, paginate={**paginate, "per_page": PAGE_SIZE}).configure(table)
+
+
+def _explain(table) -> None:
+    """Each credit line of the page shown gets its explanation (`line.sentences`)."""
+    for line in table.page_records():
+        line.sentences = line_explanation(line)
 
 
 # --- Partner -------------------------------------------------------------------------------------
@@ -43,6 +55,9 @@ def partner_credits(request, membership):
     season = partner.season
     bars = partner_cap_bars(partner)
     lines = credit_line_list(season, partner=partner)
+    table = PartnerCreditLineTable(lines, totals=credit_totals(lines))
+    _paginate(request, table)
+    _explain(table)
     return render(
         request,
         "credits/partner_credits.html",
@@ -50,53 +65,14 @@ def partner_credits(request, membership):
             "partner": partner,
             "season": season,
             "bars": bars,
-            "rows": _rows(lines),
-            "totals": credit_totals(lines),
-            "notes": partner_credit_notes(partner),
+            "table": table,
+            "notes": PartnerCreditNoteTable(partner_credit_notes(partner)),
             "billed": billed_month_list(season=season),
         },
     )
 
 
 # --- Staff ---------------------------------------------------------------------------------------
-
-
-class CreditFilterForm(forms.Form):
-    """The filters of the staff list, from the query string; broken values are ignored."""
-
-    partner = forms.ModelChoiceField(
-        label=gettext_lazy("Partner"), queryset=Partner.objects.none(), required=False
-    )
-    kind = forms.ChoiceField(label=gettext_lazy("Kind"), required=False)
-    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
-    booking_month = forms.ChoiceField(label=gettext_lazy("Booking month"), required=False)
-
-    def __init__(self, data=None, *, season, **kwargs):
-        super().__init__(data, **kwargs)
-        self.fields["partner"].queryset = Partner.objects.filter(season=season).order_by("name")
-        self.fields["partner"].empty_label = _("all partners")
-        self.fields["kind"].choices = [("", _("all kinds")), *CreditLine.Kind.choices]
-        self.fields["status"].choices = [("", _("all statuses")), *CreditLine.Status.choices]
-        months = (
-            CreditLine.objects.filter(season=season)
-            .order_by("booking_month")
-            .values_list("booking_month", flat=True)
-            .distinct()
-        )
-        self.fields["booking_month"].choices = [("", _("all months"))] + [
-            (f"{m:%Y-%m}", f"{m:%Y-%m}") for m in months
-        ]
-
-    def filters(self) -> dict:
-        self.is_valid()
-        data = self.cleaned_data
-        month = data.get("booking_month") or ""
-        return {
-            "partner": data.get("partner"),
-            "kind": data.get("kind") or "",
-            "status": data.get("status") or "",
-            "booking_month": date(int(month[:4]), int(month[5:7]), 1) if month else None,
-        }
 
 
 @staff_required
@@ -116,19 +92,18 @@ def staff_credits(request):
                 % {"season": season.name},
             )
         return redirect(reverse("credits:staff-credits") + _query(request))
-    form = CreditFilterForm(request.GET, season=season)
-    filters = form.filters()
-    lines = credit_line_list(season, filters=filters)
-    page = Paginator(lines, PAGE_SIZE).get_page(request.GET.get("page"))
+    lines = CreditLineFilter(request.GET, credit_line_list(season), season=season)
+    table = StaffCreditLineTable(lines.qs, totals=credit_totals(lines.qs))
+    _paginate(request, table)
+    _explain(table)
     return render(
         request,
         "credits/staff/credits.html",
         {
             "season": season,
-            "form": form,
-            "page": page,
-            "rows": _rows(page.object_list),
-            "totals": credit_totals(lines),
+            "filter": lines,
+            "table": table,
+            "totals": table.totals,
             "billed": billed_month_list(season=season),
             "last_computed": CreditLine.objects.filter(season=season)
             .order_by("-computed_at")

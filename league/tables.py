@@ -8,28 +8,19 @@ from dataclasses import dataclass
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from core import formatting
+from core.tables import NumberColumn, Table
 from partners.models import Partner
 
 from .leaderboard import Standing
 
-NUM = {"th": {"class": "num"}, "td": {"class": "num"}}
 
-
-class NumberColumn(tables.Column):
-    """Ranks, points and counts as people read them: `1.270` / `1,270`."""
-
-    def render(self, value):
-        return formatting.number(value)
-
-
-class PublicTable(tables.Table):
+class PublicTable(Table):
     rank = NumberColumn(verbose_name=_("Rank"), attrs={"th": {"class": "num"}})
     pseudonym = tables.Column(verbose_name=_("Partner"), accessor="pseudonym")
-    points = NumberColumn(verbose_name=_("Points"), attrs=NUM)
-    new_customers = NumberColumn(verbose_name=_("New end customers"), attrs=NUM)
+    points = NumberColumn(verbose_name=_("Points"))
+    new_customers = NumberColumn(verbose_name=_("New end customers"))
 
-    class Meta:
+    class Meta(Table.Meta):
         orderable = False
         template_name = "league/includes/league_table.html"
         attrs = {"class": "league-table"}

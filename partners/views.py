@@ -3,15 +3,20 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
 
 from core.decorators import staff_required
 from core.errors import DomainError
 from seasons.models import Season
 
 from . import services
+from .filters import RegistrationFilter
 from .forms import ApproveForm, InvitationForm, RegistrationForm, RejectForm
 from .models import Invitation, Membership, Partner
+from .tables import RegistrationTable
 from .tenancy import get_for_partner, membership_for, partner_view
+
+PAGE_SIZE = 50
 
 
 @login_required
@@ -155,14 +160,14 @@ def invitation_accept(request, token):
 @staff_required
 def staff_registration_list(request):
     season = Season.objects.current()
-    status = request.GET.get("status", Partner.Status.PENDING)
-    if status not in Partner.Status.values:
-        status = Partner.Status.PENDING
-    partners = (
-        Partner.objects.filter(season=season, status=status)
+    registrations = RegistrationFilter(
+        request.GET,
+        Partner.objects.filter(season=season)
         .select_related("league", "registered_by")
-        .order_by("created_at")
+        .order_by("created_at", "pk"),
     )
+    table = RegistrationTable(registrations.qs)
+    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
     counts = {
         s: Partner.objects.filter(season=season, status=s).count() for s in Partner.Status.values
     }
@@ -171,8 +176,9 @@ def staff_registration_list(request):
         "partners/staff/registration_list.html",
         {
             "season": season,
-            "partners": partners,
-            "status": status,
+            "partners": registrations.qs,
+            "table": table,
+            "status": registrations.status_shown,
             "statuses": [(value, label, counts[value]) for value, label in Partner.Status.choices],
         },
     )

@@ -154,6 +154,49 @@ def test_staff_filter_by_partner(staff_client, lines, company_c):
     assert "Charlies Kunde AG" in body and "Neukunde Alpha GmbH" not in body
 
 
+def test_staff_sort_the_lines_by_a_column_within_the_filters(staff_client, lines):
+    def tenants(query):
+        body = staff_client.get(STAFF_URL, query).content.decode()
+        return re.findall(r'<span class="muted small mono tenant">([^<]+)</span>', body), body
+
+    shown, _ = tenants({"sort": "-credit_eur"})  # 777.00, 123.45, 40.00
+    assert shown == [CHARLIE_NEW, ALPHA_NEW, ALPHA_WL]
+    shown, _ = tenants({"sort": "credit_eur"})
+    assert shown == [ALPHA_WL, ALPHA_NEW, CHARLIE_NEW]
+    shown, body = tenants({"kind": "new_customer", "sort": "-credit_eur"})
+    assert shown == [CHARLIE_NEW, ALPHA_NEW]
+    # The totals are those of the filter; the header links keep it.
+    assert re.search(r"data-total-credit>900,45 €<", body)
+    assert 'href="?kind=new_customer&amp;sort=credit_eur"' in body
+
+
+def test_staff_lines_are_paged_by_50_with_the_totals_of_all(staff_client, season, lines):
+    template = CreditLine.objects.get(customer_tenant_id=ALPHA_WL)
+    CreditLine.objects.bulk_create(
+        CreditLine(
+            season=season,
+            partner=template.partner,
+            customer_tenant_id=f"dddddddd-0000-4000-8000-{i:012d}",
+            kind=template.kind,
+            service_group=template.service_group,
+            booking_month=template.booking_month,
+            first_usage_date=template.first_usage_date,
+            free_months=template.free_months,
+            consumption_eur=D("1.00"),
+            credit_eur=D("1.00"),
+            status=template.status,
+            explanation={},
+        )
+        for i in range(57)
+    )
+    first = english(staff_client).get(STAFF_URL)
+    body = first.content.decode()
+    assert body.count('data-line="') == 50 and "60 credit lines" in body
+    assert re.search(r"data-total-credit>€997.45<", body)  # 940.45 + 57 × 1.00, every page
+    second = staff_client.get(STAFF_URL, {"page": 2, "status": "provisional"})
+    assert second.content.decode().count('data-line="') == 8  # 1 + 57 provisional, 50 a page
+
+
 def test_recompute_now_runs_the_task(
     staff_client, season, company_a, django_capture_on_commit_callbacks
 ):

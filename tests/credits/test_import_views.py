@@ -1,5 +1,6 @@
 """The staff billing pages: upload in the browser, live progress, the import's report."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -262,3 +263,33 @@ def test_a_refused_file_offers_no_start_again(staff_client, season, alpha, tmp_p
     ).content.decode()
     assert "The file was refused; nothing was stored." in body
     assert reverse("credits:staff-billing-restart", kwargs={"pk": refused.pk}) not in body
+
+
+def test_the_imports_are_paged_by_25_and_the_pages_keep_the_season(staff_client, season):
+    now = timezone.now()
+    BillingImport.objects.bulk_create(
+        BillingImport(
+            season=season,
+            file_name=f"Monat-{i:02d}.csv",
+            sha256=f"{i:064d}",
+            status=BillingImport.Status.SUCCEEDED,
+            created_at=now - timedelta(hours=i),
+        )
+        for i in range(30)
+    )
+    url = reverse("credits:staff-billing") + f"?season={season.slug}"
+    body = staff_client.get(url).content.decode()
+    shown = re.findall(r"<strong>(Monat-\d\d\.csv)</strong>", body)
+    assert shown == [f"Monat-{i:02d}.csv" for i in range(25)]  # newest first
+    [next_page] = re.findall(r'href="(\?[^"]*)" rel="next"', body)
+    assert f"season={season.slug}" in next_page and "page=2" in next_page
+    second = staff_client.get(reverse("credits:staff-billing") + next_page.replace("&amp;", "&"))
+    assert re.findall(r"<strong>(Monat-\d\d\.csv)</strong>", second.content.decode()) == [
+        f"Monat-{i:02d}.csv" for i in range(25, 30)
+    ]
+    # By file name, the other way round.
+    by_name = staff_client.get(url + "&sort=-file_name").content.decode()
+    assert re.findall(r"<strong>(Monat-\d\d\.csv)</strong>", by_name)[:2] == [
+        "Monat-29.csv",
+        "Monat-28.csv",
+    ]

@@ -1,3 +1,4 @@
+import re
 import uuid
 from datetime import timedelta
 
@@ -128,24 +129,7 @@ def test_only_simple_claims_get_a_checkbox(staff_client, company_a):
 
 @pytest.mark.django_db
 def test_queue_paginates(staff_client, company_a):
-    customers = EndCustomer.objects.bulk_create(
-        EndCustomer(
-            partner=company_a, season=company_a.season, name=f"K{i}", tenant_id=str(uuid.uuid4())
-        )
-        for i in range(60)
-    )
-    challenge = Challenge.objects.get(season=company_a.season, code="sales_meeting")
-    Claim.objects.bulk_create(
-        Claim(
-            partner=company_a,
-            season=company_a.season,
-            challenge=challenge,
-            customer=c,
-            count_key=f"customer:{c.pk}",
-            activity_date=company_a.season.start_date,
-        )
-        for c in customers
-    )
+    _claims_of(company_a, 60)
     first = staff_client.get(QUEUE)
     assert len(first.context["rows"]) == 50
     assert first.context["page"].paginator.count == 60
@@ -226,3 +210,72 @@ def test_queue_runs_a_constant_number_of_queries_from_10_to_1000_claims(
     assert any(row.conflicts for row in response.context["rows"])
     assert len(response.context["rows"]) == 50
     assert small == large, (small, large)
+
+
+def _claims_of(partner, count, hours_ago=0):
+    """`count` sales meetings of `partner`, one per new end customer, submitted `hours_ago`."""
+    customers = EndCustomer.objects.bulk_create(
+        EndCustomer(
+            partner=partner, season=partner.season, name=f"K{i}", tenant_id=str(uuid.uuid4())
+        )
+        for i in range(count)
+    )
+    challenge = Challenge.objects.get(season=partner.season, code="sales_meeting")
+    return Claim.objects.bulk_create(
+        Claim(
+            partner=partner,
+            season=partner.season,
+            challenge=challenge,
+            customer=c,
+            count_key=f"customer:{c.pk}",
+            activity_date=partner.season.start_date,
+            submitted_at=timezone.now() - timedelta(hours=hours_ago),
+        )
+        for c in customers
+    )
+
+
+def names(response) -> list[str]:
+    return [row.claim.partner.name for row in response.context["rows"]]
+
+
+def _links(body: str, text: str) -> list[str]:
+    """The query strings of the links whose text is `text`."""
+    return [
+        href.replace("&amp;", "&")
+        for href in re.findall(rf'<a href="(\?[^"]*)"[^>]*>\s*{re.escape(text)}\s*</a>', body)
+    ]
+
+
+@pytest.mark.django_db
+def test_queue_sorts_by_a_column_and_its_pages_keep_the_order_and_the_filters(
+    staff_client, company_a, company_c
+):
+    # Alpha's claims are the newer ones: oldest first (the default) shows Charlie's first.
+    _claims_of(company_a, 30, hours_ago=1)
+    _claims_of(company_c, 30, hours_ago=5)
+    assert names(staff_client.get(QUEUE))[:30] == ["Charlie Cloud GmbH"] * 30
+
+    by_partner = staff_client.get(QUEUE + "?sort=partner&challenge=sales_meeting")
+    assert names(by_partner) == ["Alpha Systemhaus GmbH"] * 30 + ["Charlie Cloud GmbH"] * 20
+    body = by_partner.content.decode()
+    assert 'aria-sort="ascending"' in body
+    # The header sorts the other way round and keeps the filter; the pager keeps both.
+    [header] = _links(body, "Partner")
+    assert "sort=-partner" in header and "challenge=sales_meeting" in header
+    [next_page] = re.findall(r'href="(\?[^"]*)" rel="next"', body)
+    assert "page=2" in next_page and "sort=partner" in next_page
+    assert "challenge=sales_meeting" in next_page
+
+    second = staff_client.get(QUEUE + next_page.replace("&amp;", "&"))
+    assert names(second) == ["Charlie Cloud GmbH"] * 10
+    # Sorting from page 2 starts again at page 1.
+    [header] = _links(second.content.decode(), "Partner")
+    assert "page=" not in header
+
+    backwards = staff_client.get(QUEUE + "?sort=-partner")
+    assert names(backwards)[:30] == ["Charlie Cloud GmbH"] * 30
+    assert 'aria-sort="descending"' in backwards.content.decode()
+    # A column that cannot be sorted, or a made-up one, leaves the queue's own order.
+    assert names(staff_client.get(QUEUE + "?sort=conflict"))[:30] == ["Charlie Cloud GmbH"] * 30
+    assert staff_client.get(QUEUE + "?sort=nonsense").status_code == 200

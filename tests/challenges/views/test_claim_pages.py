@@ -1,10 +1,13 @@
 """The company's claims: list with filter, detail with history, answering a question,
 withdrawing, and evidence served only through the view."""
 
+import re
+from datetime import timedelta
+
 import pytest
 from django.core.files.base import ContentFile
 
-from challenges.models import Claim, ClaimTransition
+from challenges.models import Challenge, Claim, ClaimTransition
 from challenges.services.claims import claim_approve, claim_ask, claim_reject
 from tests.conftest import client_for
 from tests.factories import ClaimFactory
@@ -190,3 +193,31 @@ def test_evidence_link_on_the_detail_page(alice, customer_a):
     claim = with_evidence(ClaimFactory(customer=customer_a), PNG, "screen.png")
     page = english(client_for(alice)).get(f"/company/claims/{claim.pk}/").content.decode()
     assert f'href="/company/claims/{claim.pk}/evidence/"' in page and "screen.png" in page
+
+
+def test_list_pages_sorts_and_narrows_by_status(alice_client, company_a, customer_a):
+    meeting = Challenge.objects.get(season=company_a.season, code="sales_meeting")
+    Claim.objects.bulk_create(
+        Claim(
+            partner=company_a,
+            season=company_a.season,
+            challenge=meeting,
+            customer=customer_a,
+            count_key=f"bulk:{i}",
+            activity_date=company_a.season.start_date + timedelta(days=i),
+            status=Claim.Status.WITHDRAWN if i % 3 == 0 else Claim.Status.SUBMITTED,
+        )
+        for i in range(60)
+    )
+    first = alice_client.get("/company/claims/")
+    assert first.context["table"].paginator.count == 60
+    assert len(first.context["table"].page.object_list) == 50
+    second = alice_client.get("/company/claims/?page=2")
+    assert len(second.context["table"].page.object_list) == 10
+
+    withdrawn = alice_client.get("/company/claims/?status=withdrawn&sort=-activity_date")
+    rows = withdrawn.context["table"].page_records()
+    assert len(rows) == 20 and {c.status for c in rows} == {Claim.Status.WITHDRAWN}
+    dates = [c.activity_date for c in rows]
+    assert dates == sorted(dates, reverse=True)
+    assert "status=withdrawn" in re.search(r'<a href="([^"]*)">Date', withdrawn.content.decode())[1]
