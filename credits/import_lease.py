@@ -179,8 +179,8 @@ def billing_import_restart(*, billing_import: BillingImport) -> BillingImport:
             finished_at=None,
             lease_expires_at=None,
         )
-        from .tasks import import_billing_task
+        from .tasks import billing_import_run_task
 
-        transaction.on_commit(partial(import_billing_task.delay, import_id=locked.pk))
+        transaction.on_commit(partial(billing_import_run_task.delay, import_id=locked.pk))
     locked.refresh_from_db()
     return locked

@@ -3,7 +3,7 @@
 How a file goes through:
 
 1. `billing_import_create` stores the upload privately under MEDIA_ROOT/billing/ (sha256 computed
-   while streaming) and enqueues `import_billing_task` after commit. The CLI uses
+   while streaming) and enqueues `billing_import_run_task` after commit. The CLI uses
    `billing_import_file`, which reads the file where it lies and runs the same code at once.
 2. `billing_import_run` claims the import with a conditional UPDATE (pending → running) and goes on
    only if it changed one row, so a Celery retry or a second worker does nothing. The claim gives
@@ -187,9 +187,9 @@ def billing_import_create(
         uploaded_by=user if user is not None and user.is_authenticated else None,
     )
     if enqueue:
-        from .tasks import import_billing_task
+        from .tasks import billing_import_run_task
 
-        transaction.on_commit(partial(import_billing_task.delay, import_id=billing_import.pk))
+        transaction.on_commit(partial(billing_import_run_task.delay, import_id=billing_import.pk))
     return billing_import
 
 
@@ -1101,9 +1101,9 @@ def _run(
 
 
 def _enqueue_compute(*, season_id: int) -> None:
-    from .tasks import compute_credits_task
+    from .tasks import credits_compute_task
 
-    compute_credits_task.delay(season_id=season_id)
+    credits_compute_task.delay(season_id=season_id)
 
 
 def _unclassified(categories: dict[str, list]) -> list[dict]:

@@ -360,19 +360,19 @@ def credit_notes_issue(
                 for item in group
             )
             notes.append(note)
-        from .tasks import render_credit_note_task
+        from .tasks import credit_note_render_task
 
         for note in notes:
-            render_credit_note_task.delay_on_commit(note_id=note.pk)
+            credit_note_render_task.delay_on_commit(note_id=note.pk)
     logger.info("Issued credit notes %s", ", ".join(note.number for note in notes))
     return notes
 
 
 def credit_note_render_enqueue(*, note_id: int) -> None:
     """Render a note's PDF again (its task was lost); harmless if it is already rendered."""
-    from .tasks import render_credit_note_task
+    from .tasks import credit_note_render_task
 
-    render_credit_note_task.delay(note_id=note_id)
+    credit_note_render_task.delay(note_id=note_id)
 
 
 # --- PDF ------------------------------------------------------------------------------------------

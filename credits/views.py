@@ -21,7 +21,7 @@ from seasons.models import Season
 
 from . import selectors
 from .models import CreditLine
-from .tasks import compute_credits_task
+from .tasks import credits_compute_task
 
 PAGE_SIZE = 50
 TENANT_RE = re.compile(r"^[0-9A-Za-z{}-]{1,38}$")
@@ -103,7 +103,7 @@ def staff_credits(request):
         raise Http404
     if request.method == "POST":
         if request.POST.get("action") == "recompute":
-            compute_credits_task.delay_on_commit(season_id=season.pk)
+            credits_compute_task.delay_on_commit(season_id=season.pk)
             messages.success(
                 request,
                 _(

@@ -129,7 +129,7 @@ CELERY_TIMEZONE = "Europe/Berlin"
 CELERY_BEAT_SCHEDULE = {
     # One digest of new claims per hour for staff, not one mail per claim.
     "staff-claim-digest": {
-        "task": "challenges.tasks.staff_digest_task",
+        "task": "challenges.tasks.staff_digest_send_task",
         "schedule": 3600.0,
     },
     # Marks billing imports whose worker died (its lease expired) failed, so staff can start them

@@ -12,7 +12,7 @@ from django.utils import translation
 
 from challenges import services
 from challenges.models import Claim
-from challenges.tasks import staff_digest_task
+from challenges.tasks import staff_digest_send_task
 from core.errors import DomainError
 from partners.models import Membership
 from tests.conftest import link_from
@@ -164,11 +164,13 @@ def digest_to(settings):
 
 def run_digest(capture) -> int:
     with capture(execute=True):
-        return staff_digest_task.delay().get()
+        return staff_digest_send_task.delay().get()
 
 
 def test_the_beat_schedule_names_the_digest_task():
-    assert settings.CELERY_BEAT_SCHEDULE["staff-claim-digest"]["task"] == staff_digest_task.name
+    assert (
+        settings.CELERY_BEAT_SCHEDULE["staff-claim-digest"]["task"] == staff_digest_send_task.name
+    )
 
 
 def test_two_runs_send_one_digest(alice, digest_to, django_capture_on_commit_callbacks):
