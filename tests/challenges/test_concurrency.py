@@ -17,8 +17,8 @@ from django.db import connection, connections
 from django.utils import translation
 
 from challenges import services, staff_selectors
+from challenges.digest import staff_digest_send
 from challenges.models import Claim, LedgerEntry
-from challenges.tasks import staff_digest_send
 from core.errors import DomainError
 from credits import importer
 from credits.importer import billing_import_create, billing_import_run

@@ -252,7 +252,7 @@ def test_without_configured_addresses_active_staff_get_it_in_their_language(
 def test_the_digest_of_many_claims_lists_the_first_and_counts_the_rest(
     alice, digest_to, django_capture_on_commit_callbacks, monkeypatch
 ):
-    monkeypatch.setattr("challenges.tasks.DIGEST_MAX_LISTED", 2)
+    monkeypatch.setattr("challenges.digest.DIGEST_MAX_LISTED", 2)
     claims = [submit(alice, customer_name=f"Kunde {i}") for i in range(5)]
     assert run_digest(django_capture_on_commit_callbacks) == 5
     (message,) = mail.outbox
