@@ -16,7 +16,6 @@ failed within minutes, never left "running", and staff can start it again.
 import logging
 import time
 from datetime import timedelta
-from functools import partial
 from pathlib import Path
 
 from django.conf import settings
@@ -181,6 +180,6 @@ def billing_import_restart(*, billing_import: BillingImport) -> BillingImport:
         )
         from .tasks import billing_import_run_task
 
-        transaction.on_commit(partial(billing_import_run_task.delay, import_id=locked.pk))
+        billing_import_run_task.delay_on_commit(import_id=locked.pk)
     locked.refresh_from_db()
     return locked

@@ -43,7 +43,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import partial
 from pathlib import Path
 
 from django.conf import settings
@@ -189,7 +188,7 @@ def billing_import_create(
     if enqueue:
         from .tasks import billing_import_run_task
 
-        transaction.on_commit(partial(billing_import_run_task.delay, import_id=billing_import.pk))
+        billing_import_run_task.delay_on_commit(import_id=billing_import.pk)
     return billing_import
 
 
@@ -763,7 +762,7 @@ class _Writer:
         if not succeeded:
             raise LeaseLost
         if self.compute:
-            transaction.on_commit(partial(_enqueue_compute, season_id=self.season_id), robust=True)
+            _enqueue_compute(season_id=self.season_id)
 
     def rollback(self) -> None:
         self._close(_Rollback())
@@ -1103,7 +1102,7 @@ def _run(
 def _enqueue_compute(*, season_id: int) -> None:
     from .tasks import credits_compute_task
 
-    credits_compute_task.delay(season_id=season_id)
+    credits_compute_task.delay_on_commit(season_id=season_id)
 
 
 def _unclassified(categories: dict[str, list]) -> list[dict]:
@@ -1184,4 +1183,4 @@ def service_group_delete(*, mapping: ServiceGroupMapping) -> None:
 def _recompute_current_season() -> None:
     season = Season.objects.current()
     if season is not None:
-        transaction.on_commit(partial(_enqueue_compute, season_id=season.pk), robust=True)
+        _enqueue_compute(season_id=season.pk)

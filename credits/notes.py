@@ -372,7 +372,7 @@ def credit_note_render_enqueue(*, note_id: int) -> None:
     """Render a note's PDF again (its task was lost); harmless if it is already rendered."""
     from .tasks import credit_note_render_task
 
-    credit_note_render_task.delay(note_id=note_id)
+    credit_note_render_task.delay_on_commit(note_id=note_id)
 
 
 # --- PDF ------------------------------------------------------------------------------------------

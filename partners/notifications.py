@@ -1,7 +1,6 @@
 """E-mails to people, in the recipient's language, sent by a Celery task after commit."""
 
 from django.conf import settings
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -15,4 +14,4 @@ def email_send(*, to: str, template: str, context: dict, language: str | None = 
         subject = render_to_string(f"{template}_subject.txt", context).strip()
         body = render_to_string(f"{template}_body.txt", context)
     subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
-    transaction.on_commit(lambda: send_email_task.delay(to=to, subject=subject, body=body))
+    send_email_task.delay_on_commit(to=to, subject=subject, body=body)
