@@ -76,7 +76,8 @@ def staff_digest_send() -> int:
             "more": max(0, len(claims) - DIGEST_MAX_LISTED),
             "queue_url": settings.PORTAL_URL + reverse("challenges:staff-queue"),
         }
-        # Sent after commit: if the transaction fails, the claims stay unreported for the next run.
+        # Into the outbox in this transaction: if it fails, the claims stay unreported for the
+        # next run and no mail goes out; once it commits, the mails go out exactly once.
         for address, language in recipients:
             email_send(
                 to=address,

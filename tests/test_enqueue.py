@@ -14,7 +14,8 @@ from config.celery import Task
 from credits import importer
 from credits.models import CreditLine, CreditNote
 from credits.notes import credit_notes_issue
-from partners.models import CustomerExclusion
+from partners.models import CustomerExclusion, OutboxEmail
+from partners.notifications import email_send
 from tests.factories import EndCustomerFactory, PartnerFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,7 +78,17 @@ def issue(season, tmp_path):
     credit_notes_issue(season=season, issued_by=None)
 
 
+def mail(season, tmp_path):
+    partner = PartnerFactory(season=season, decision_reason="Unvollständig")
+    email_send(
+        to="x@example.com",
+        template="partners/email/registration_rejected",
+        context={"partner": partner, "url": ""},
+    )
+
+
 CASES = {
+    "e-mail": (mail, ["partners.tasks.email_deliver_task"]),
     "billing upload": (upload, ["credits.tasks.billing_import_run_task"]),
     "service-group mapping": (map_category, ["credits.tasks.credits_compute_task"]),
     "exclusion": (exclude, ["credits.tasks.credits_compute_task"]),
@@ -98,6 +109,7 @@ def test_a_rolled_back_transaction_sends_nothing_a_committed_one_sends_once(
             raise Rollback
     assert sent == []
     assert not CreditNote.objects.exists()  # the rolled-back note took no number either
+    assert not OutboxEmail.objects.exists()
 
     with django_capture_on_commit_callbacks(execute=True):
         action(season, tmp_path)

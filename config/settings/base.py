@@ -138,6 +138,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "credits.tasks.billing_import_reap_expired_task",
         "schedule": 60.0,
     },
+    # E-mails whose task was lost or ran out of retries are sent from the outbox; old ones go.
+    "email-outbox-sweep": {
+        "task": "partners.tasks.email_outbox_sweep_task",
+        "schedule": 300.0,
+    },
 }
 # A running billing import renews its lease with its progress (credits/import_lease.py).
 BILLING_IMPORT_LEASE_SECONDS = int(os.environ.get("BILLING_IMPORT_LEASE_SECONDS", "120"))
