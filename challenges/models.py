@@ -224,6 +224,12 @@ class AcademyDate(models.Model):
         ordering = ["date"]
         verbose_name = _("academy date")
         verbose_name_plural = _("academy dates")
+        constraints = [
+            # The last guard against a double click or two staff adding the same date at once.
+            models.UniqueConstraint(
+                fields=["season", "date", "location"], name="academy_date_once"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.date:%d.%m.%Y} {self.location}"
