@@ -167,6 +167,29 @@ class ClaimTransition(models.Model):
         return f"{self.from_status or '—'} → {self.to_status}"
 
 
+LEDGER_CHANGED = "Ledger entries are never changed; add a counter-entry."
+LEDGER_DELETED = "Ledger entries are never deleted; add a counter-entry."
+
+
+class LedgerEntryQuerySet(models.QuerySet):
+    """The ledger refuses bulk changes as `save()` and `delete()` do; on PostgreSQL a trigger
+    refuses them also outside the ORM (migration 0007)."""
+
+    def update(self, **kwargs):
+        raise ValueError(LEDGER_CHANGED)
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise ValueError(LEDGER_CHANGED)
+
+    def delete(self):
+        raise ValueError(LEDGER_DELETED)
+
+    def bulk_create(self, objs, *args, update_conflicts=False, **kwargs):
+        if update_conflicts:  # ON CONFLICT DO UPDATE would change existing entries
+            raise ValueError(LEDGER_CHANGED)
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class LedgerEntry(models.Model):
     """Append-only points ledger: approvals add, revocations add a counter-entry."""
 
@@ -190,6 +213,8 @@ class LedgerEntry(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = LedgerEntryQuerySet.as_manager()
+
     class Meta:
         ordering = ["created_at", "pk"]
         verbose_name = _("ledger entry")
@@ -204,11 +229,11 @@ class LedgerEntry(models.Model):
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
-            raise ValueError("Ledger entries are never changed; add a counter-entry.")
+            raise ValueError(LEDGER_CHANGED)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise ValueError("Ledger entries are never deleted; add a counter-entry.")
+        raise ValueError(LEDGER_DELETED)
 
     @property
     def rule(self) -> str:

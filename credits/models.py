@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import DomainError
+
 
 class ServiceGroup(models.TextChoices):
     SECURITY = "security", _("Security")
@@ -257,6 +259,44 @@ class CreditLine(models.Model):
         return f"{self.kind} {self.customer_tenant_id} {self.credit_eur}"
 
 
+NOTE_CHANGED = "An issued credit note cannot be changed; issue a correction instead."
+NOTE_DELETED = "An issued credit note cannot be deleted; issue a correction instead."
+# The one change of an issued note: its PDF, recorded once it is rendered (credits.notes).
+NOTE_PDF_FIELDS = frozenset({"pdf", "pdf_rendered_at"})
+
+
+class CreditNoteQuerySet(models.QuerySet):
+    """Issued notes refuse bulk changes as `save()` and `delete()` do (credits.notes' receivers),
+    except recording the PDF; on PostgreSQL a trigger refuses them also outside the ORM
+    (migration 0007)."""
+
+    def update(self, **kwargs):
+        if not set(kwargs) <= NOTE_PDF_FIELDS:
+            raise DomainError(NOTE_CHANGED)
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        if not set(fields) <= NOTE_PDF_FIELDS:  # refused before its transaction begins
+            raise DomainError(NOTE_CHANGED)
+        return super().bulk_update(objs, fields, batch_size=batch_size)
+
+    def delete(self):
+        raise DomainError(NOTE_DELETED)
+
+    def bulk_create(self, objs, *args, update_conflicts=False, **kwargs):
+        if update_conflicts:  # ON CONFLICT DO UPDATE would change issued notes
+            raise DomainError(NOTE_CHANGED)
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+class CreditNoteLineQuerySet(CreditNoteQuerySet):
+    def update(self, **kwargs):
+        raise DomainError(NOTE_CHANGED)
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise DomainError(NOTE_CHANGED)
+
+
 class CreditNote(models.Model):
     """A Gutschrift: gap-free number per season, immutable once issued."""
 
@@ -276,6 +316,8 @@ class CreditNote(models.Model):
     )
     pdf = models.FileField(upload_to="credit_notes/", blank=True)
     pdf_rendered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CreditNoteQuerySet.as_manager()
 
     class Meta:
         ordering = ["season", "sequence"]
@@ -298,6 +340,8 @@ class CreditNoteLine(models.Model):
     # recompute keeps the line at its noted amount (issued money never changes by itself).
     consumption_eur = models.DecimalField(max_digits=14, decimal_places=2)
     description = models.CharField(max_length=300)
+
+    objects = CreditNoteLineQuerySet.as_manager()
 
     class Meta:
         ordering = ["note", "pk"]
