@@ -6,6 +6,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.formatting import money
+from core.immutable import ImmutableQuerySet
 
 
 class Challenge(models.Model):
@@ -171,23 +172,11 @@ LEDGER_CHANGED = "Ledger entries are never changed; add a counter-entry."
 LEDGER_DELETED = "Ledger entries are never deleted; add a counter-entry."
 
 
-class LedgerEntryQuerySet(models.QuerySet):
-    """The ledger refuses bulk changes as `save()` and `delete()` do; on PostgreSQL a trigger
-    refuses them also outside the ORM (migration 0007)."""
+class LedgerEntryQuerySet(ImmutableQuerySet):
+    """On PostgreSQL a trigger refuses the same outside the ORM (migration 0007)."""
 
-    def update(self, **kwargs):
-        raise ValueError(LEDGER_CHANGED)
-
-    def bulk_update(self, objs, fields, batch_size=None):
-        raise ValueError(LEDGER_CHANGED)
-
-    def delete(self):
-        raise ValueError(LEDGER_DELETED)
-
-    def bulk_create(self, objs, *args, update_conflicts=False, **kwargs):
-        if update_conflicts:  # ON CONFLICT DO UPDATE would change existing entries
-            raise ValueError(LEDGER_CHANGED)
-        return super().bulk_create(objs, *args, **kwargs)
+    changed_message = LEDGER_CHANGED
+    deleted_message = LEDGER_DELETED
 
 
 class LedgerEntry(models.Model):

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
+from core.immutable import ImmutableQuerySet
 
 
 class ServiceGroup(models.TextChoices):
@@ -265,36 +266,18 @@ NOTE_DELETED = "An issued credit note cannot be deleted; issue a correction inst
 NOTE_PDF_FIELDS = frozenset({"pdf", "pdf_rendered_at"})
 
 
-class CreditNoteQuerySet(models.QuerySet):
-    """Issued notes refuse bulk changes as `save()` and `delete()` do (credits.notes' receivers),
-    except recording the PDF; on PostgreSQL a trigger refuses them also outside the ORM
-    (migration 0007)."""
+class CreditNoteQuerySet(ImmutableQuerySet):
+    """Issued notes; their PDF may still be recorded. On PostgreSQL triggers refuse the same
+    outside the ORM (migration 0007)."""
 
-    def update(self, **kwargs):
-        if not set(kwargs) <= NOTE_PDF_FIELDS:
-            raise DomainError(NOTE_CHANGED)
-        return super().update(**kwargs)
-
-    def bulk_update(self, objs, fields, batch_size=None):
-        if not set(fields) <= NOTE_PDF_FIELDS:  # refused before its transaction begins
-            raise DomainError(NOTE_CHANGED)
-        return super().bulk_update(objs, fields, batch_size=batch_size)
-
-    def delete(self):
-        raise DomainError(NOTE_DELETED)
-
-    def bulk_create(self, objs, *args, update_conflicts=False, **kwargs):
-        if update_conflicts:  # ON CONFLICT DO UPDATE would change issued notes
-            raise DomainError(NOTE_CHANGED)
-        return super().bulk_create(objs, *args, **kwargs)
+    error = DomainError
+    changed_message = NOTE_CHANGED
+    deleted_message = NOTE_DELETED
+    mutable_fields = NOTE_PDF_FIELDS
 
 
 class CreditNoteLineQuerySet(CreditNoteQuerySet):
-    def update(self, **kwargs):
-        raise DomainError(NOTE_CHANGED)
-
-    def bulk_update(self, objs, fields, batch_size=None):
-        raise DomainError(NOTE_CHANGED)
+    mutable_fields = frozenset()
 
 
 class CreditNote(models.Model):

@@ -3,7 +3,6 @@ rolls back sends nothing, and a committed one sends its task once."""
 
 import ast
 import uuid
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -12,11 +11,11 @@ from django.db import transaction
 from challenges import services as challenge_services
 from config.celery import Task
 from credits import importer
-from credits.models import CreditLine, CreditNote
+from credits.models import CreditNote
 from credits.notes import credit_notes_issue
 from partners.models import CustomerExclusion, OutboxEmail
 from partners.notifications import email_send
-from tests.factories import EndCustomerFactory, PartnerFactory
+from tests.factories import CreditLineFactory, EndCustomerFactory, PartnerFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ("config", "core", "seasons", "partners", "challenges", "credits", "league")
@@ -61,20 +60,7 @@ def exclude(season, tmp_path):
 
 
 def issue(season, tmp_path):
-    partner = PartnerFactory(season=season)
-    customer = EndCustomerFactory(partner=partner)
-    CreditLine.objects.create(
-        season=season,
-        partner=partner,
-        customer_tenant_id=customer.tenant_id,
-        customer=customer,
-        kind=CreditLine.Kind.NEW_CUSTOMER,
-        booking_month=season.start_date.replace(day=1),
-        first_usage_date=season.start_date,
-        consumption_eur=Decimal("10.00"),
-        credit_eur=Decimal("10.00"),
-        status=CreditLine.Status.FINAL,
-    )
+    CreditLineFactory(customer=EndCustomerFactory(partner=PartnerFactory(season=season)))
     credit_notes_issue(season=season, issued_by=None)
 
 

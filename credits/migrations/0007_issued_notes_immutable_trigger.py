@@ -34,15 +34,13 @@ END
 $$;
 """
 
+# (`%%`: the statement goes through the driver's parameter substitution.)
 LINE_FUNCTION = """
 CREATE OR REPLACE FUNCTION credits_note_line_refuse_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'DELETE' THEN
-        RAISE EXCEPTION 'An issued credit note cannot be deleted; issue a correction instead.'
-            USING ERRCODE = 'restrict_violation';
-    END IF;
-    RAISE EXCEPTION 'An issued credit note cannot be changed; issue a correction instead.'
+    RAISE EXCEPTION 'An issued credit note cannot be %%; issue a correction instead.',
+        CASE TG_OP WHEN 'DELETE' THEN 'deleted' ELSE 'changed' END
         USING ERRCODE = 'restrict_violation';
 END
 $$;

@@ -9,9 +9,9 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from core.errors import DomainError
-from credits.models import CreditLine, CreditNote, CreditNoteLine
+from credits.models import CreditNote, CreditNoteLine
 from credits.notes import credit_note_pdf_record, credit_notes_issue
-from tests.factories import EndCustomerFactory, UserFactory
+from tests.factories import CreditLineFactory, EndCustomerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,19 +23,7 @@ postgres_only = pytest.mark.skipif(
 @pytest.fixture
 def note(company_a, season, settings, tmp_path) -> CreditNote:
     settings.MEDIA_ROOT = tmp_path / "media"
-    customer = EndCustomerFactory(partner=company_a)
-    CreditLine.objects.create(
-        season=season,
-        partner=company_a,
-        customer_tenant_id=customer.tenant_id,
-        customer=customer,
-        kind=CreditLine.Kind.NEW_CUSTOMER,
-        booking_month=season.start_date.replace(day=1),
-        first_usage_date=season.start_date,
-        consumption_eur=Decimal("10.00"),
-        credit_eur=Decimal("10.00"),
-        status=CreditLine.Status.FINAL,
-    )
+    CreditLineFactory(customer=EndCustomerFactory(partner=company_a))
     issuer = UserFactory(is_staff=True)
     (note,) = credit_notes_issue(season=season, issued_by=issuer)  # its render not run yet
     return note
