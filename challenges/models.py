@@ -6,6 +6,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.formatting import money
+from core.immutable import ImmutableQuerySet
 
 from . import catalogue
 from .catalogue import ChallengeSpec
@@ -176,6 +177,17 @@ class ClaimTransition(models.Model):
         return f"{self.from_status or '—'} → {self.to_status}"
 
 
+LEDGER_CHANGED = "Ledger entries are never changed; add a counter-entry."
+LEDGER_DELETED = "Ledger entries are never deleted; add a counter-entry."
+
+
+class LedgerEntryQuerySet(ImmutableQuerySet):
+    """On PostgreSQL a trigger refuses the same outside the ORM (migration 0007)."""
+
+    changed_message = LEDGER_CHANGED
+    deleted_message = LEDGER_DELETED
+
+
 class LedgerEntry(models.Model):
     """Append-only points ledger: approvals add, revocations add a counter-entry."""
 
@@ -199,6 +211,8 @@ class LedgerEntry(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = LedgerEntryQuerySet.as_manager()
+
     class Meta:
         ordering = ["created_at", "pk"]
         verbose_name = _("ledger entry")
@@ -213,11 +227,11 @@ class LedgerEntry(models.Model):
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
-            raise ValueError("Ledger entries are never changed; add a counter-entry.")
+            raise ValueError(LEDGER_CHANGED)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise ValueError("Ledger entries are never deleted; add a counter-entry.")
+        raise ValueError(LEDGER_DELETED)
 
     @property
     def rule(self) -> str:
@@ -233,6 +247,12 @@ class AcademyDate(models.Model):
         ordering = ["date"]
         verbose_name = _("academy date")
         verbose_name_plural = _("academy dates")
+        constraints = [
+            # The last guard against a double click or two staff adding the same date at once.
+            models.UniqueConstraint(
+                fields=["season", "date", "location"], name="academy_date_once"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.date:%d.%m.%Y} {self.location}"

@@ -9,39 +9,29 @@ the tasks import the services, never the reverse" (pyproject.toml) keeps it so;
 `CreditsConfig.ready` imports the tasks, so they are registered in every process (web, worker,
 CLI, shell), and tests/credits/test_jobs.py checks that each name below is a task of
 `credits.tasks`.
+
+Every job starts after the caller's transaction commits (`delay_on_commit`, the one way a
+service enqueues: config/celery.py), so a rolled-back change starts nothing.
 """
 
-from functools import partial
-
 from celery import current_app
-from django.db import transaction
 
-BILLING_IMPORT_RUN = "credits.tasks.import_billing_task"
-CREDITS_COMPUTE = "credits.tasks.compute_credits_task"
-CREDIT_NOTE_RENDER = "credits.tasks.render_credit_note_task"
+BILLING_IMPORT_RUN = "credits.tasks.billing_import_run_task"
+CREDITS_COMPUTE = "credits.tasks.credits_compute_task"
+CREDIT_NOTE_RENDER = "credits.tasks.credit_note_render_task"
 
 
-def _delay(name: str, **kwargs) -> None:
-    current_app.tasks[name].delay(**kwargs)
+def _on_commit(name: str, **kwargs) -> None:
+    current_app.tasks[name].delay_on_commit(**kwargs)
 
 
 def billing_import_run_on_commit(*, import_id: int) -> None:
-    transaction.on_commit(partial(_delay, BILLING_IMPORT_RUN, import_id=import_id))
-
-
-def credits_compute(*, season_id: int) -> None:
-    _delay(CREDITS_COMPUTE, season_id=season_id)
+    _on_commit(BILLING_IMPORT_RUN, import_id=import_id)
 
 
 def credits_compute_on_commit(*, season_id: int) -> None:
-    # Robust: the change that asks for the computation is committed whatever the broker says;
-    # staff can still recompute by hand.
-    transaction.on_commit(partial(credits_compute, season_id=season_id), robust=True)
-
-
-def credit_note_render(*, note_id: int) -> None:
-    _delay(CREDIT_NOTE_RENDER, note_id=note_id)
+    _on_commit(CREDITS_COMPUTE, season_id=season_id)
 
 
 def credit_note_render_on_commit(*, note_id: int) -> None:
-    transaction.on_commit(partial(_delay, CREDIT_NOTE_RENDER, note_id=note_id))
+    _on_commit(CREDIT_NOTE_RENDER, note_id=note_id)

@@ -9,6 +9,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from challenges.catalogue import SERVICE_GROUPS
+from core.errors import DomainError
+from core.immutable import ImmutableQuerySet
 
 
 def _group_label(group) -> str:
@@ -261,6 +263,26 @@ class CreditLine(models.Model):
         return f"{self.kind} {self.customer_tenant_id} {self.credit_eur}"
 
 
+NOTE_CHANGED = "An issued credit note cannot be changed; issue a correction instead."
+NOTE_DELETED = "An issued credit note cannot be deleted; issue a correction instead."
+# The one change of an issued note: its PDF, recorded once it is rendered (credits.notes).
+NOTE_PDF_FIELDS = frozenset({"pdf", "pdf_rendered_at"})
+
+
+class CreditNoteQuerySet(ImmutableQuerySet):
+    """Issued notes; their PDF may still be recorded. On PostgreSQL triggers refuse the same
+    outside the ORM (migration 0007)."""
+
+    error = DomainError
+    changed_message = NOTE_CHANGED
+    deleted_message = NOTE_DELETED
+    mutable_fields = NOTE_PDF_FIELDS
+
+
+class CreditNoteLineQuerySet(CreditNoteQuerySet):
+    mutable_fields = frozenset()
+
+
 class CreditNote(models.Model):
     """A Gutschrift: gap-free number per season, immutable once issued."""
 
@@ -280,6 +302,8 @@ class CreditNote(models.Model):
     )
     pdf = models.FileField(upload_to="credit_notes/", blank=True)
     pdf_rendered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CreditNoteQuerySet.as_manager()
 
     class Meta:
         ordering = ["season", "sequence"]
@@ -302,6 +326,8 @@ class CreditNoteLine(models.Model):
     # recompute keeps the line at its noted amount (issued money never changes by itself).
     consumption_eur = models.DecimalField(max_digits=14, decimal_places=2)
     description = models.CharField(max_length=300)
+
+    objects = CreditNoteLineQuerySet.as_manager()
 
     class Meta:
         ordering = ["note", "pk"]

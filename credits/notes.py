@@ -55,7 +55,14 @@ from partners.models import Partner
 from seasons.models import Season
 
 from . import jobs
-from .models import CreditLine, CreditNote, CreditNoteLine
+from .models import (
+    NOTE_CHANGED,
+    NOTE_DELETED,
+    NOTE_PDF_FIELDS,
+    CreditLine,
+    CreditNote,
+    CreditNoteLine,
+)
 
 logger = logging.getLogger(__name__)
 # WeasyPrint logs every layout step at INFO; a worker's log should show the notes, not the steps.
@@ -370,7 +377,7 @@ def credit_notes_issue(
 
 def credit_note_render_enqueue(*, note_id: int) -> None:
     """Render a note's PDF again (its task was lost); harmless if it is already rendered."""
-    jobs.credit_note_render(note_id=note_id)
+    jobs.credit_note_render_on_commit(note_id=note_id)
 
 
 # --- PDF ------------------------------------------------------------------------------------------
@@ -437,25 +444,26 @@ def credit_note_render(*, note_id: int) -> CreditNote:
 
 # --- Immutability ---------------------------------------------------------------------------------
 
-PDF_FIELDS = {"pdf", "pdf_rendered_at"}
+# Bulk changes are refused by the models' querysets, and on PostgreSQL by triggers (migration
+# 0007); these receivers refuse them one object at a time.
 
 
 @receiver(pre_save, sender=CreditNote, dispatch_uid="credit_note_immutable")
 def _refuse_note_change(sender, instance, raw=False, update_fields=None, **kwargs):
     if raw or instance._state.adding:
         return
-    if update_fields is not None and set(update_fields) <= PDF_FIELDS:
+    if update_fields is not None and set(update_fields) <= NOTE_PDF_FIELDS:
         return
-    raise DomainError("An issued credit note cannot be changed; issue a correction instead.")
+    raise DomainError(NOTE_CHANGED)
 
 
 @receiver(pre_save, sender=CreditNoteLine, dispatch_uid="credit_note_line_immutable")
 def _refuse_note_line_change(sender, instance, raw=False, **kwargs):
     if not raw and not instance._state.adding:
-        raise DomainError("An issued credit note cannot be changed; issue a correction instead.")
+        raise DomainError(NOTE_CHANGED)
 
 
 @receiver(pre_delete, sender=CreditNote, dispatch_uid="credit_note_undeletable")
 @receiver(pre_delete, sender=CreditNoteLine, dispatch_uid="credit_note_line_undeletable")
 def _refuse_note_delete(sender, instance, **kwargs):
-    raise DomainError("An issued credit note cannot be deleted; issue a correction instead.")
+    raise DomainError(NOTE_DELETED)

@@ -18,6 +18,6 @@ from partners.models import CustomerExclusion
 def _recompute_after_exclusion(sender, instance, raw=False, **kwargs):
     if raw:
         return
-    from .tasks import compute_credits_task
+    from .tasks import credits_compute_task
 
-    compute_credits_task.delay_on_commit(season_id=instance.season_id)
+    credits_compute_task.delay_on_commit(season_id=instance.season_id)

@@ -17,6 +17,7 @@ from partners.models import Partner
 from partners.tenancy import partner_view
 from seasons.models import Season
 
+from . import jobs
 from .filters import CreditLineFilter
 from .models import CreditLine
 from .selectors.billing import billed_month_list
@@ -24,7 +25,6 @@ from .selectors.explanations import group_label, line_explanation, verdict_text
 from .selectors.history import customer_history
 from .selectors.pages import credit_line_list, credit_totals, partner_cap_bars, partner_credit_notes
 from .tables import PartnerCreditLineTable, PartnerCreditNoteTable, StaffCreditLineTable
-from .tasks import compute_credits_task
 
 PAGE_SIZE = 50
 TENANT_RE = re.compile(r"^[0-9A-Za-z{}-]{1,38}$")
@@ -82,7 +82,7 @@ def staff_credits(request):
         raise Http404
     if request.method == "POST":
         if request.POST.get("action") == "recompute":
-            compute_credits_task.delay_on_commit(season_id=season.pk)
+            jobs.credits_compute_on_commit(season_id=season.pk)
             messages.success(
                 request,
                 _(

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Invitation, Membership, Partner, User
+from .models import Invitation, Membership, OutboxEmail, Partner, User
 from .services import partner_withdraw
 
 
@@ -69,3 +69,21 @@ class PartnerAdmin(admin.ModelAdmin):
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
     list_display = ("email", "partner", "created_at", "accepted_at", "revoked_at")
+
+
+@admin.register(OutboxEmail)
+class OutboxEmailAdmin(admin.ModelAdmin):
+    """What was sent, what waits and why (the sweep sends it again); never edited by hand."""
+
+    list_display = ("created_at", "to", "subject", "sent_at", "attempts", "last_error")
+    list_filter = (("sent_at", admin.EmptyFieldListFilter),)
+    search_fields = ("to", "subject")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

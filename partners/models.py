@@ -312,3 +312,33 @@ class CustomerExclusion(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.value}"
+
+
+class OutboxEmail(models.Model):
+    """An e-mail to send: written in the transaction of the change that causes it, sent after the
+    commit by `partners.notifications.email_deliver`, which claims the row with a conditional
+    UPDATE, so a retried or duplicated task sends it once (docs/decisions.md, "Tasks")."""
+
+    to = models.EmailField(_("recipient"))
+    subject = models.TextField(_("subject"))
+    body = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # While a worker sends it; a claim that has run out (its worker died) may be taken again.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        indexes = [
+            # The sweep's question: what is still unsent?
+            models.Index(
+                fields=["created_at"], condition=Q(sent_at__isnull=True), name="outbox_unsent_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.to}: {self.subject}"

@@ -197,28 +197,29 @@ def invitation_create(*, membership: Membership, email: str, base_url: str) -> I
         raise DomainError(_("This company no longer takes part in the league."))
     if Membership.objects.filter(partner=partner, user__email__iexact=email).exists():
         raise DomainError(_("%(email)s is already a member of your company.") % {"email": email})
-    try:
-        with transaction.atomic():
-            invitation = Invitation.objects.create(
-                partner=partner, email=email, invited_by=membership.user
-            )
-    except IntegrityError as exc:
-        raise DomainError(
-            _("%(email)s has an open invitation already.") % {"email": email}
-        ) from exc
-    url = base_url.rstrip("/") + reverse("partners:invitation-accept", args=[invitation.token])
-    email_send(
-        to=email,
-        template="partners/email/invitation",
-        context={
-            "invitation": invitation,
-            "partner": partner,
-            "url": url,
-            "inviter": membership.user,
-            "valid_days": Invitation.VALID_DAYS,
-        },
-        language=membership.user.language,
-    )
+    with transaction.atomic():  # the invitation and its e-mail in the outbox, or neither
+        try:
+            with transaction.atomic():
+                invitation = Invitation.objects.create(
+                    partner=partner, email=email, invited_by=membership.user
+                )
+        except IntegrityError as exc:
+            raise DomainError(
+                _("%(email)s has an open invitation already.") % {"email": email}
+            ) from exc
+        url = base_url.rstrip("/") + reverse("partners:invitation-accept", args=[invitation.token])
+        email_send(
+            to=email,
+            template="partners/email/invitation",
+            context={
+                "invitation": invitation,
+                "partner": partner,
+                "url": url,
+                "inviter": membership.user,
+                "valid_days": Invitation.VALID_DAYS,
+            },
+            language=membership.user.language,
+        )
     return invitation
 
 

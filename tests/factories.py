@@ -1,5 +1,6 @@
 import uuid
 from datetime import date, timedelta
+from decimal import Decimal
 
 import factory
 from allauth.account.models import EmailAddress
@@ -7,6 +8,7 @@ from django.utils import timezone
 
 from challenges.catalogue import CATALOGUE
 from challenges.models import Challenge, Claim
+from credits.models import CreditLine
 from partners.models import EndCustomer, Invitation, Membership, Partner, User
 from seasons.models import League, Season
 
@@ -153,3 +155,22 @@ class ClaimFactory(factory.django.DjangoModelFactory):
 
     class Params:
         code = "sales_meeting"
+
+
+class CreditLineFactory(factory.django.DjangoModelFactory):
+    """A settled 10 € credit of a new end customer, booked in the season's first month, as the
+    computation would store it (pass `customer=EndCustomerFactory(partner=...)`)."""
+
+    class Meta:
+        model = CreditLine
+
+    customer = factory.SubFactory(EndCustomerFactory)
+    partner = factory.SelfAttribute("customer.partner")
+    season = factory.SelfAttribute("partner.season")
+    customer_tenant_id = factory.SelfAttribute("customer.tenant_id")
+    kind = CreditLine.Kind.NEW_CUSTOMER
+    booking_month = factory.LazyAttribute(lambda o: o.season.start_date.replace(day=1))
+    first_usage_date = factory.SelfAttribute("season.start_date")
+    consumption_eur = Decimal("10.00")
+    credit_eur = Decimal("10.00")
+    status = CreditLine.Status.FINAL

@@ -25,10 +25,11 @@ def academy_date_create(*, season, day: date, location: str) -> AcademyDate:
             _("The academy must take place within the season (%(start)s – %(end)s).")
             % {"start": f"{season.start_date:%d.%m.%Y}", "end": f"{season.end_date:%d.%m.%Y}"}
         )
-    with transaction.atomic():
-        if AcademyDate.objects.filter(season=season, date=day, location=location.strip()).exists():
-            raise DomainError(_("This academy date exists already."))
-        return AcademyDate.objects.create(season=season, date=day, location=location.strip())
+    try:
+        with transaction.atomic():
+            return AcademyDate.objects.create(season=season, date=day, location=location.strip())
+    except IntegrityError as exc:  # the unique constraint: a double click or two staff at once
+        raise DomainError(_("This academy date exists already.")) from exc
 
 
 def academy_seat_book(

@@ -129,7 +129,7 @@ CELERY_TIMEZONE = "Europe/Berlin"
 CELERY_BEAT_SCHEDULE = {
     # One digest of new claims per hour for staff, not one mail per claim.
     "staff-claim-digest": {
-        "task": "challenges.tasks.staff_digest_task",
+        "task": "challenges.tasks.staff_digest_send_task",
         "schedule": 3600.0,
     },
     # Marks billing imports whose worker died (its lease expired) failed, so staff can start them
@@ -137,6 +137,11 @@ CELERY_BEAT_SCHEDULE = {
     "billing-import-reaper": {
         "task": "credits.tasks.billing_import_reap_expired_task",
         "schedule": 60.0,
+    },
+    # E-mails whose task was lost or ran out of retries are sent from the outbox; old ones go.
+    "email-outbox-sweep": {
+        "task": "partners.tasks.email_outbox_sweep_task",
+        "schedule": 300.0,
     },
 }
 # A running billing import renews its lease with its progress (credits/billing_import/lease.py).

@@ -17,9 +17,10 @@ from django.db import connection, connections
 from django.utils import translation
 
 from challenges import selectors, staff_selectors
-from challenges.models import Claim, LedgerEntry
+from challenges.models import AcademyDate, Claim, LedgerEntry
 from challenges.services import claims as claim_services
-from challenges.tasks import staff_digest_send
+from challenges.services.academy import academy_date_create
+from challenges.services.digest import staff_digest_send
 from core.errors import DomainError
 from credits.billing_import import report
 from credits.billing_import.run import billing_import_run
@@ -164,6 +165,22 @@ def test_two_digest_workers_at_once_report_each_claim_once(world, settings):
         reported = re.findall(r"/staff/claims/(\d+)/", "".join(m.body for m in mail.outbox))
         assert sorted(map(int, reported)) == sorted(c.pk for c in claims)
         assert len(mail.outbox) == len([c for c in counts if c])
+
+
+def test_two_staff_adding_the_same_academy_date_at_once_create_one(world):
+    partner, _reviewers = world
+    season = partner.season
+    for i in range(ROUNDS):
+        day = season.start_date + timedelta(days=i)
+        create = partial(academy_date_create, season=season, day=day, location="Dornach")
+        results = at_once(create, create)
+
+        created = [r for r in results if isinstance(r, AcademyDate)]
+        refused = [r for r in results if isinstance(r, DomainError)]
+        assert len(created) == 1 and len(refused) == 1, results
+        # The unique constraint answered, with the message of the check it replaced.
+        assert str(refused[0]) == "This academy date exists already."
+        assert AcademyDate.objects.filter(season=season, date=day).count() == 1
 
 
 # --- An approval racing the billing import that contradicts it (issue 9) -----------------------

@@ -21,7 +21,7 @@ from challenges.services.claims import (
     claim_submit,
     claim_withdraw,
 )
-from challenges.tasks import staff_digest_task
+from challenges.tasks import staff_digest_send_task
 from core.errors import DomainError
 from partners.models import Membership
 from tests.conftest import link_from
@@ -171,11 +171,13 @@ def digest_to(settings):
 
 def run_digest(capture) -> int:
     with capture(execute=True):
-        return staff_digest_task.delay().get()
+        return staff_digest_send_task.delay().get()
 
 
 def test_the_beat_schedule_names_the_digest_task():
-    assert settings.CELERY_BEAT_SCHEDULE["staff-claim-digest"]["task"] == staff_digest_task.name
+    assert (
+        settings.CELERY_BEAT_SCHEDULE["staff-claim-digest"]["task"] == staff_digest_send_task.name
+    )
 
 
 def test_two_runs_send_one_digest(alice, digest_to, django_capture_on_commit_callbacks):
@@ -255,7 +257,7 @@ def test_without_configured_addresses_active_staff_get_it_in_their_language(
 def test_the_digest_of_many_claims_lists_the_first_and_counts_the_rest(
     alice, digest_to, django_capture_on_commit_callbacks, monkeypatch
 ):
-    monkeypatch.setattr("challenges.tasks.DIGEST_MAX_LISTED", 2)
+    monkeypatch.setattr("challenges.services.digest.DIGEST_MAX_LISTED", 2)
     claims = [submit(alice, customer_name=f"Kunde {i}") for i in range(5)]
     assert run_digest(django_capture_on_commit_callbacks) == 5
     (message,) = mail.outbox

@@ -42,9 +42,9 @@ def _no_credit_computation(monkeypatch):
 def enqueued(monkeypatch):
     """The import tasks enqueued (instead of run at once)."""
     calls = []
-    from credits.tasks import import_billing_task
+    from credits.tasks import billing_import_run_task
 
-    monkeypatch.setattr(import_billing_task, "delay", lambda **kw: calls.append(kw))
+    monkeypatch.setattr(billing_import_run_task, "delay", lambda **kw: calls.append(kw))
     return calls
 
 

@@ -125,7 +125,7 @@ def test_a_worker_killed_mid_import_is_marked_failed_and_the_import_starts_again
     staff_client, season, tmp_path, monkeypatch
 ):
     from config.celery import app
-    from credits.tasks import import_billing_task
+    from credits.tasks import billing_import_run_task
 
     monkeypatch.setattr(jobs, "credits_compute", lambda **kw: None)
     alpha = PartnerFactory(season=season, partner_id="1111111")
@@ -138,7 +138,9 @@ def test_a_worker_killed_mid_import_is_marked_failed_and_the_import_starts_again
     try:
         eager, app.conf.task_always_eager = app.conf.task_always_eager, False
         try:
-            import_billing_task.apply_async(kwargs={"import_id": billing_import.pk}, queue=queue)
+            billing_import_run_task.apply_async(
+                kwargs={"import_id": billing_import.pk}, queue=queue
+            )
         finally:
             app.conf.task_always_eager = eager
 

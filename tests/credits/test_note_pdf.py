@@ -189,13 +189,16 @@ def test_a_note_not_rendered_yet_shows_a_waiting_page(company_a, season, staff_u
 
 
 @pytest.mark.django_db
-def test_staff_can_enqueue_a_lost_render_again(staff_client, company_a, season, staff_user):
+def test_staff_can_enqueue_a_lost_render_again(
+    staff_client, company_a, season, staff_user, django_capture_on_commit_callbacks
+):
     credit_line(company_a, "10.00")
     (note,) = credit_notes_issue(season=season, issued_by=staff_user)
     staff_client.cookies["django_language"] = "en"  # the message is asserted in English
-    response = staff_client.post(
-        "/staff/credit-notes/", {"action": "render", "note": note.pk}, follow=True
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            "/staff/credit-notes/", {"action": "render", "note": note.pk}, follow=True
+        )
     assert f"The PDF of {note.number} is being generated again." in response.content.decode()
     note.refresh_from_db()
     assert note.pdf_rendered_at is not None  # the eager task ran
