@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 from django.db import transaction
 
-from challenges import services as challenge_services
+from challenges.services.exclusions import exclusion_create
 from config.celery import Task
-from credits import importer
+from credits.billing_import.upload import billing_import_create
 from credits.models import CreditNote
 from credits.notes import credit_notes_issue
+from credits.services import service_group_set
 from partners.models import CustomerExclusion, OutboxEmail
 from partners.notifications import email_send
 from tests.factories import CreditLineFactory, EndCustomerFactory, PartnerFactory
@@ -42,15 +43,15 @@ def sent(monkeypatch):
 def upload(season, tmp_path):
     path = tmp_path / f"{uuid.uuid4().hex}.csv"
     path.write_text("x")
-    importer.billing_import_create(season=season, path=path)
+    billing_import_create(season=season, path=path)
 
 
 def map_category(season, tmp_path):
-    importer.service_group_set(meter_category="Key Vault", service_group="security")
+    service_group_set(meter_category="Key Vault", service_group="security")
 
 
 def exclude(season, tmp_path):
-    challenge_services.exclusion_create(
+    exclusion_create(
         season=season,
         kind=CustomerExclusion.Kind.TENANT,
         value=str(uuid.uuid4()),

@@ -5,8 +5,8 @@ who booked entries keeps them, without the actor."""
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from challenges import services
 from challenges.models import LedgerEntry
+from challenges.services.claims import claim_approve
 from tests.factories import ClaimFactory, EndCustomerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ postgres_only = pytest.mark.skipif(
 @pytest.fixture
 def entry(company_a, staff_user) -> LedgerEntry:
     claim = ClaimFactory(customer=EndCustomerFactory(partner=company_a))
-    services.claim_approve(claim=claim, reviewer=staff_user)
+    claim_approve(claim=claim, reviewer=staff_user)
     return LedgerEntry.objects.get(claim=claim)
 
 
