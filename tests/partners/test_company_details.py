@@ -145,7 +145,7 @@ def test_staff_edit_a_partners_details(staff_client, company_a, alice):
     assert client_for(alice).post(url, DETAILS).status_code == 403
 
 
-# --- import_partners -------------------------------------------------------------------------------
+# --- import_partners ------------------------------------------------------------------------------
 
 HEADER = (
     "partner_id,name,customer_number,league,contact_email,street,postcode,city,country,vat_id\n"
@@ -173,8 +173,8 @@ def test_import_sets_address_and_vat_id(tmp_path, season):
 def test_import_keeps_what_an_empty_cell_does_not_give(tmp_path, season):
     run(
         tmp_path,
-        HEADER
-        + "1234567,Alpha GmbH,DE1,Liga,a@alpha.example,Hafenstraße 1,20457,Hamburg,DE,DE136695976\n",
+        HEADER + "1234567,Alpha GmbH,DE1,Liga,a@alpha.example,Hafenstraße 1,20457,Hamburg,DE,"
+        "DE136695976\n",
     )
     run(tmp_path, HEADER + "1234567,Alpha GmbH,DE1,Liga,a@alpha.example,,,Bremen,,\n")
     partner = Partner.objects.get(partner_id="1234567")
