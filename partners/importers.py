@@ -10,12 +10,12 @@ league must not give two different criteria.
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 
 from core.csvfiles import CsvHeaderError, csv_rows
@@ -24,10 +24,19 @@ from seasons.models import League, Season
 
 from .models import Partner
 from .services import _assign_pseudonym
+from .vat import VatIdError, vat_id_clean
 
 COLUMNS = ("partner_id", "name", "customer_number", "league", "contact_email")
 # Read when the header has them; a missing column or an empty cell leaves the value as it is.
-OPTIONAL_COLUMNS = ("league_criterion",)
+OPTIONAL_COLUMNS = ("league_criterion", "street", "postcode", "city", "country", "vat_id")
+# Optional column → the partner's field: the address and VAT ID its credit notes are issued to.
+DETAIL_COLUMNS = {
+    "street": "street",
+    "postcode": "postal_code",
+    "city": "city",
+    "country": "country",
+    "vat_id": "vat_id",
+}
 PARTNER_ID_RE = re.compile(r"^\d{4,12}$")
 MAX_ERRORS_SHOWN = 100
 CRITERION_MAX = 1000
@@ -42,6 +51,15 @@ class PartnerRow:
     league: str
     contact_email: str
     league_criterion: str = ""
+    street: str = ""
+    postcode: str = ""
+    city: str = ""
+    country: str = ""
+    vat_id: str = ""
+
+    def details(self) -> dict[str, str]:
+        """The partner's fields this row sets (an empty cell keeps what is stored)."""
+        return {field: getattr(self, c) for c, field in DETAIL_COLUMNS.items() if getattr(self, c)}
 
 
 @dataclass
@@ -101,6 +119,21 @@ def parse_partner_rows(raw: bytes) -> list[PartnerRow]:
             row_errors.append(
                 f"line {line}: column contact_email: {row.contact_email!r} is not an e-mail address"
             )
+        if row.country and not re.fullmatch(r"[A-Za-z]{2}", row.country):
+            row_errors.append(
+                f"line {line}: column country: {row.country!r} is not a two-letter country code"
+            )
+        else:
+            try:
+                with translation.override("en"):
+                    row = replace(
+                        row,
+                        country=row.country.upper(),
+                        vat_id=vat_id_clean(row.vat_id, row.country),
+                    )
+            except VatIdError as exc:
+                with translation.override("en"):
+                    row_errors.append(f"line {line}: column vat_id: {exc}")
         if len(row.league_criterion) > CRITERION_MAX:
             row_errors.append(
                 f"line {line}: column league_criterion: longer than {CRITERION_MAX} characters"
@@ -171,6 +204,7 @@ def partners_import(*, raw: bytes, season: Season | None = None) -> ImportResult
                 "league": league,
                 "contact_email": row.contact_email.lower(),
                 "status": Partner.Status.APPROVED,
+                **row.details(),
             }
             if partner is None:
                 partner = Partner(season=season, partner_id=row.partner_id, **wanted)

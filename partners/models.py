@@ -89,6 +89,8 @@ class Partner(models.Model):
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
     country = models.CharField(_("country"), max_length=2, default="DE")
+    # The buyer's VAT ID on credit notes (partners.vat checks it); empty where the company has none.
+    vat_id = models.CharField(_("VAT ID (USt-IdNr.)"), max_length=20, blank=True)
     contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=50, blank=True)
@@ -127,6 +129,19 @@ class Partner(models.Model):
     )
 
     objects = PartnerQuerySet.as_manager()
+
+    # The address, VAT ID and contact: asked at registration, edited by the company admin and by
+    # staff; the credit notes go to this address.
+    DETAIL_FIELDS = (
+        "street",
+        "postal_code",
+        "city",
+        "country",
+        "vat_id",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+    )
 
     class Meta:
         ordering = ["season", "name"]

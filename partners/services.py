@@ -31,6 +31,7 @@ class RegistrationData:
     contact_name: str
     contact_email: str
     contact_phone: str = ""
+    vat_id: str = ""
 
 
 def _check_partner_id_free(season: Season, partner_id: str, exclude_pk: int | None = None) -> None:
@@ -126,6 +127,18 @@ def partner_approve(*, partner: Partner, reviewer: User | None, league: League) 
         partner.save()
         _notify_members(partner, "partners/email/registration_approved")
     return partner
+
+
+def partner_details_update(*, partner: Partner, actor: User, details: dict) -> Partner:
+    """The company admin or staff (`actor`) change the address, VAT ID or contact, as the form
+    checked them; other keys of `details` are ignored."""
+    fields = [name for name in details if name in Partner.DETAIL_FIELDS]
+    with transaction.atomic():
+        locked = Partner.objects.lock(partner.pk)
+        for name in fields:
+            setattr(locked, name, details[name])
+        locked.save(update_fields=fields)
+    return locked
 
 
 def partner_reject(*, partner: Partner, reviewer: User, reason: str) -> Partner:

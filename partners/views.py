@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -11,7 +12,7 @@ from seasons.models import Season
 
 from . import services
 from .filters import RegistrationFilter
-from .forms import ApproveForm, InvitationForm, RegistrationForm, RejectForm
+from .forms import ApproveForm, CompanyDetailsForm, InvitationForm, RegistrationForm, RejectForm
 from .models import Invitation, Membership, Partner
 from .tables import RegistrationTable
 from .tenancy import get_for_partner, membership_for, partner_view
@@ -107,6 +108,33 @@ def members(request, membership):
     )
 
 
+@partner_view()
+def company_details(request, membership):
+    """The address and VAT ID the credit notes go to: colleagues read them, the admin edits."""
+    partner = membership.partner
+    if not membership.is_admin:
+        if request.method == "POST":
+            raise PermissionDenied
+        return render(request, "partners/company_details.html", {"partner": partner})
+    return _details_page(request, partner, done="partners:home", staff=False)
+
+
+def _details_page(request, partner, *, done: str, staff: bool, **done_kwargs):
+    form = CompanyDetailsForm(request.POST or None, instance=partner)
+    if request.method == "POST" and form.is_valid():
+        services.partner_details_update(
+            partner=partner, actor=request.user, details=form.cleaned_data
+        )
+        messages.success(request, _("The company details are saved."))
+        return redirect(done, **done_kwargs)
+    return render(
+        request,
+        "partners/company_details.html",
+        # The form's instance is changed by validation; the page names the stored company.
+        {"partner": Partner.objects.get(pk=partner.pk), "form": form, "staff": staff},
+    )
+
+
 @require_POST
 @partner_view(model=Invitation, admin_only=True)
 def invitation_revoke(request, membership, pk):
@@ -181,6 +209,14 @@ def staff_registration_list(request):
             "status": registrations.status_shown,
             "statuses": [(value, label, counts[value]) for value, label in Partner.Status.choices],
         },
+    )
+
+
+@staff_required
+def staff_company_details(request, pk):
+    partner = get_object_or_404(Partner, pk=pk)
+    return _details_page(
+        request, partner, done="partners:staff-registration-detail", staff=True, pk=partner.pk
     )
 
 

@@ -76,6 +76,14 @@ class Season(models.Model):
         help_text=_("Exchange rate for the existing-customer test when a file has no USD total."),
     )
     academy_seats = models.PositiveSmallIntegerField(_("academy seats per partner"), default=3)
+    # Credit notes show net, VAT and gross (SPEC 5); caps and credit lines stay net.
+    vat_rate = models.DecimalField(
+        _("VAT rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("19"),
+        help_text=_("German VAT, category S, on the credit notes; 19 % in 2024/25."),
+    )
     academy_seat_eur = models.DecimalField(
         _("value of an academy seat (EUR)"), max_digits=8, decimal_places=2, default=Decimal("249")
     )
@@ -106,6 +114,7 @@ class Season(models.Model):
         "usd_per_eur",
         "academy_seats",
         "academy_seat_eur",
+        "vat_rate",
     )
 
     class Meta:

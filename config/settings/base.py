@@ -199,6 +199,21 @@ STAFF_NOTIFICATION_EMAILS = env_list("STAFF_NOTIFICATION_EMAILS")
 # The portal's public address, for links in e-mails sent outside a request (tasks, decisions).
 PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# --- Credit notes ---------------------------------------------------------------------------------
+# The seller on every credit note (SPEC 5; EN 16931 BG-4). The address and contact are those of
+# the terms; the VAT ID and the commercial register must come from the environment in production.
+CREDIT_NOTE_SELLER = {
+    "name": os.environ.get("SELLER_NAME", "Ingram Micro Distribution GmbH"),
+    "street": os.environ.get("SELLER_STREET", "Heisenbergbogen 3"),
+    "postcode": os.environ.get("SELLER_POSTCODE", "85609"),
+    "city": os.environ.get("SELLER_CITY", "Dornach"),
+    "country": os.environ.get("SELLER_COUNTRY", "DE"),
+    "vat_id": os.environ.get("SELLER_VAT_ID", ""),
+    "register": os.environ.get("SELLER_REGISTER", ""),
+    "phone": os.environ.get("SELLER_PHONE", "+49 89 4208-3484"),
+    "email": os.environ.get("SELLER_EMAIL", "de_iaas@ingrammicro.com"),
+}
+
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("German")), ("en", _("English"))]

@@ -24,6 +24,7 @@ def test_fresh_database_holds_season_2024_25_with_catalogue_and_settings():
     assert season.eur_per_point == Decimal("1")
     assert season.existing_customer_min_usd == Decimal("100")
     assert (season.academy_seats, season.academy_seat_eur) == (3, Decimal("249"))
+    assert season.vat_rate == Decimal("19")  # SPEC 5
     points = dict(season.challenges.values_list("code", "points"))
     assert points == {
         "academy": 30,
@@ -52,6 +53,7 @@ def test_current_season_is_the_active_one_else_the_latest():
 def test_staff_copies_a_season_with_settings_catalogue_and_leagues(staff_client):
     source = Season.objects.get(slug="2024-25")
     source.workload_cap_eur = Decimal("25000")
+    source.vat_rate = Decimal("7")
     source.save()
     LeagueFactory(season=source, name="Profi-Liga", criterion="Ab 50.000 € Umsatz.")
     Challenge.objects.filter(season=source, code="sql_lead").update(points=25)
@@ -71,6 +73,7 @@ def test_staff_copies_a_season_with_settings_catalogue_and_leagues(staff_client)
     assert response.status_code == 302
     copy = Season.objects.get(slug="2025-26")
     assert copy.workload_cap_eur == Decimal("25000")
+    assert copy.vat_rate == Decimal("7")
     assert copy.challenges.get(code="sql_lead").points == 25
     assert copy.challenges.count() == source.challenges.count()
     assert League.objects.get(season=copy, name="Profi-Liga").criterion == "Ab 50.000 € Umsatz."
