@@ -14,24 +14,20 @@ Every job starts after the caller's transaction commits (`delay_on_commit`, the 
 service enqueues: config/celery.py), so a rolled-back change starts nothing.
 """
 
-from celery import current_app
+from core.jobs import on_commit
 
 BILLING_IMPORT_RUN = "credits.tasks.billing_import_run_task"
 CREDITS_COMPUTE = "credits.tasks.credits_compute_task"
 CREDIT_NOTE_RENDER = "credits.tasks.credit_note_render_task"
 
 
-def _on_commit(name: str, **kwargs) -> None:
-    current_app.tasks[name].delay_on_commit(**kwargs)
-
-
 def billing_import_run_on_commit(*, import_id: int) -> None:
-    _on_commit(BILLING_IMPORT_RUN, import_id=import_id)
+    on_commit(BILLING_IMPORT_RUN, import_id=import_id)
 
 
 def credits_compute_on_commit(*, season_id: int) -> None:
-    _on_commit(CREDITS_COMPUTE, season_id=season_id)
+    on_commit(CREDITS_COMPUTE, season_id=season_id)
 
 
 def credit_note_render_on_commit(*, note_id: int) -> None:
-    _on_commit(CREDIT_NOTE_RENDER, note_id=note_id)
+    on_commit(CREDIT_NOTE_RENDER, note_id=note_id)

@@ -12,12 +12,12 @@ from django.dispatch import receiver
 
 from partners.models import CustomerExclusion
 
+from . import jobs
+
 
 @receiver(post_save, sender=CustomerExclusion, dispatch_uid="credits_after_exclusion_saved")
 @receiver(post_delete, sender=CustomerExclusion, dispatch_uid="credits_after_exclusion_deleted")
 def _recompute_after_exclusion(sender, instance, raw=False, **kwargs):
     if raw:
         return
-    from .tasks import credits_compute_task
-
-    credits_compute_task.delay_on_commit(season_id=instance.season_id)
+    jobs.credits_compute_on_commit(season_id=instance.season_id)

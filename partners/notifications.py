@@ -18,10 +18,13 @@ from django.db.models.functions import Now
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from core.jobs import on_commit
+
 from .models import OutboxEmail
-from .tasks import email_deliver_task
 
 logger = logging.getLogger(__name__)
+
+EMAIL_DELIVER = "partners.tasks.email_deliver_task"
 
 # A send gives up after SEND_TIMEOUT (unless EMAIL_TIMEOUT says otherwise), well within its
 # claim: a claim runs out only when its worker died, never while it is still sending.
@@ -45,7 +48,7 @@ def email_send(
         body = render_to_string(f"{template}_body.txt", context)
     subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
     email = OutboxEmail.objects.create(to=to, subject=subject, body=body)
-    email_deliver_task.delay_on_commit(email_id=email.pk)
+    on_commit(EMAIL_DELIVER, email_id=email.pk)
     return email
 
 

@@ -4,19 +4,18 @@ import contextlib
 
 from celery import shared_task
 
+from .models import OutboxEmail
+from .notifications import email_deliver, email_outbox_sweep
+
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def email_deliver_task(*, email_id: int) -> bool:
-    from .notifications import email_deliver
-
     return email_deliver(email_id=email_id)
 
 
 @shared_task
 def email_outbox_sweep_task() -> int:
     """Every five minutes (beat): unsent e-mails are tried again, old ones deleted."""
-    from .notifications import email_outbox_sweep
-
     return email_outbox_sweep()
 
 
@@ -25,9 +24,6 @@ def email_outbox_sweep_task() -> int:
 # sweep. Remove in the release after (docs/decisions.md, "Tasks").
 @shared_task(name="partners.tasks.send_email_task")
 def _send_email_task_old_name(*, to: str, subject: str, body: str) -> None:
-    from .models import OutboxEmail
-    from .notifications import email_deliver
-
     email = OutboxEmail.objects.create(to=to, subject=subject, body=body)
     with contextlib.suppress(OSError):  # recorded on the row; the sweep sends it
         email_deliver(email_id=email.pk)
