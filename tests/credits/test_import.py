@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from celery import current_app
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone, translation
@@ -787,7 +788,7 @@ def test_a_refused_import_run_again_stays_refused(season, alpha, tmp_path):
 def test_the_task_of_a_running_import_does_nothing_until_staff_start_it_again(
     season, alpha, tmp_path, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(jobs, "credits_compute", lambda **kw: None)
+    monkeypatch.setattr(current_app.tasks[jobs.CREDITS_COMPUTE], "delay", lambda **kw: None)
     path = tmp_path / "usage.csv"
     path.write_text(csv_text([line("1111111")]))
     billing_import = billing_import_create(season=season, path=path, enqueue=False)
@@ -923,7 +924,9 @@ def test_the_credit_computation_is_enqueued_after_a_successful_import(
     season, alpha, tmp_path, django_capture_on_commit_callbacks, monkeypatch
 ):
     enqueued = []
-    monkeypatch.setattr(jobs, "credits_compute", lambda **kw: enqueued.append(kw))
+    monkeypatch.setattr(
+        current_app.tasks[jobs.CREDITS_COMPUTE], "delay", lambda **kw: enqueued.append(kw)
+    )
     path = tmp_path / "usage.csv"
     path.write_text(csv_text([line("1111111")]))
     billing_import = billing_import_create(season=season, path=path, enqueue=False)
@@ -945,7 +948,7 @@ def test_an_upload_is_stored_privately_and_the_task_enqueued_after_commit(
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    monkeypatch.setattr(jobs, "credits_compute", lambda **kw: None)
+    monkeypatch.setattr(current_app.tasks[jobs.CREDITS_COMPUTE], "delay", lambda **kw: None)
     content = csv_text([line("1111111")]).encode()
     upload = SimpleUploadedFile("Oktober 2024.csv", content, content_type="text/csv")
 

@@ -7,6 +7,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from celery import current_app
 from django.db import connection
 from django.utils import timezone
 
@@ -35,7 +36,7 @@ postgres_only = pytest.mark.skipif(
 
 @pytest.fixture(autouse=True)
 def _no_credit_computation(monkeypatch):
-    monkeypatch.setattr(jobs, "credits_compute", lambda **kw: None)
+    monkeypatch.setattr(current_app.tasks[jobs.CREDITS_COMPUTE], "delay", lambda **kw: None)
 
 
 @pytest.fixture

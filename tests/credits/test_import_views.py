@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from celery import current_app
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -25,7 +26,7 @@ def _english_and_private_media(settings, tmp_path, monkeypatch):
     settings.LANGUAGE_CODE = "en"
     translation.activate("en")
     # The credit computation is another module's concern; here it is only enqueued.
-    monkeypatch.setattr(jobs, "credits_compute", lambda **kw: None)
+    monkeypatch.setattr(current_app.tasks[jobs.CREDITS_COMPUTE], "delay", lambda **kw: None)
 
 
 @pytest.fixture

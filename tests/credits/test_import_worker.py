@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from celery import current_app
 from django.db import connection
 from django.db.models import Sum
 from django.urls import reverse
@@ -127,7 +128,7 @@ def test_a_worker_killed_mid_import_is_marked_failed_and_the_import_starts_again
     from config.celery import app
     from credits.tasks import billing_import_run_task
 
-    monkeypatch.setattr(jobs, "credits_compute", lambda **kw: None)
+    monkeypatch.setattr(current_app.tasks[jobs.CREDITS_COMPUTE], "delay", lambda **kw: None)
     alpha = PartnerFactory(season=season, partner_id="1111111")
     path = tmp_path / "oktober.csv"
     kept, total = write_usage_file(path)

@@ -4,6 +4,7 @@ mapping; credits are recomputed after each change."""
 from decimal import Decimal
 
 import pytest
+from celery import current_app
 from django.urls import reverse
 from django.utils import translation
 
@@ -28,7 +29,9 @@ def _english_and_private_media(settings, tmp_path, monkeypatch):
 @pytest.fixture
 def enqueued(monkeypatch):
     calls = []
-    monkeypatch.setattr(jobs, "credits_compute", lambda **kw: calls.append(kw))
+    monkeypatch.setattr(
+        current_app.tasks[jobs.CREDITS_COMPUTE], "delay", lambda **kw: calls.append(kw)
+    )
     return calls
 
 
