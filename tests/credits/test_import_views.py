@@ -15,9 +15,8 @@ from credits.billing_import.run import billing_import_run
 from credits.billing_import.upload import billing_import_create
 from credits.models import BillingImport, UsageRow
 from tests.conftest import client_for
+from tests.credits.helpers.billing_files import CUSTOMER_B, csv_text, import_bytes, line
 from tests.factories import PartnerFactory
-
-from .test_import import CUSTOMER_B, csv_text, import_bytes, line
 
 
 @pytest.fixture(autouse=True)

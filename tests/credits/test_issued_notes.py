@@ -3,8 +3,9 @@ themselves. A withdrawal keeps them (and lines final before it are still issued)
 affects unissued lines only; a disqualification reclaims issued money only as an explicit choice
 with its amount; a corrected month still gives a correction note. Exact amounts throughout.
 
-Billing rows, claims and billed months are created directly, as in test_computation; then the real
-computation and issue run. Season 2024/25: 2024-09-01 .. 2025-05-31.
+Billing rows, claims and billed months are created directly
+(tests/credits/helpers/computation.py), as in test_computation; then the real computation and
+issue run. Season 2024/25: 2024-09-01 .. 2025-05-31.
 """
 
 import threading
@@ -29,8 +30,8 @@ from credits.notes import credit_notes_issue
 from credits.selectors.explanations import line_explanation
 from partners.models import CustomerExclusion, EndCustomer, Partner
 from partners.services import partner_withdraw
-from tests.challenges.staff.helpers import points_of
-from tests.credits.test_computation import (
+from tests.challenges.helpers import points_of
+from tests.credits.helpers.computation import (
     WORKLOAD,
     M,
     billed,

@@ -1,7 +1,6 @@
 """Issuing credit notes: which lines, which numbers, corrections, immutability, the staff page."""
 
 import threading
-import uuid
 from datetime import date
 from decimal import Decimal
 
@@ -12,69 +11,11 @@ from django.db.models import ProtectedError, Sum
 from core.errors import DomainError
 from credits.models import CreditLine, CreditNote, CreditNoteLine
 from credits.notes import credit_notes_issue, open_lines
-from partners.models import EndCustomer
 from tests.conftest import client_for
-from tests.factories import EndCustomerFactory, LeagueFactory, PartnerFactory, SeasonFactory
+from tests.credits.helpers.notes import change_credit, credit_line
+from tests.factories import LeagueFactory, PartnerFactory, SeasonFactory
 
 NOTES = "/staff/credit-notes/"
-
-
-def credit_line(
-    partner,
-    credit="100.00",
-    *,
-    status=CreditLine.Status.FINAL,
-    kind=CreditLine.Kind.NEW_CUSTOMER,
-    group="",
-    month=None,
-    consumption=None,
-    customer_name="Endkunde GmbH",
-    tenant_id=None,
-    explanation=None,
-) -> CreditLine:
-    """A credit line as the computation would store it (built directly: that is another
-    module's job)."""
-    season = partner.season
-    month = month or season.start_date.replace(day=1)
-    tenant_id = tenant_id or str(uuid.uuid4())
-    customer = EndCustomer.objects.filter(partner=partner, tenant_id=tenant_id).first()
-    customer = customer or EndCustomerFactory(
-        partner=partner, tenant_id=tenant_id, name=customer_name
-    )
-    free = 1 if kind == CreditLine.Kind.NEW_CUSTOMER else 2
-    free_months = [
-        f"{month.year + (month.month + i - 1) // 12}-{(month.month + i - 1) % 12 + 1:02d}"
-        for i in range(1, free + 1)
-    ]
-    return CreditLine.objects.create(
-        season=season,
-        partner=partner,
-        customer_tenant_id=tenant_id,
-        customer=customer,
-        kind=kind,
-        service_group=group,
-        booking_month=month,
-        first_usage_date=month.replace(day=10),
-        free_months=free_months,
-        consumption_eur=Decimal(consumption if consumption is not None else credit),
-        credit_eur=Decimal(credit),
-        status=status,
-        explanation=explanation or {"booking_month": f"{month:%Y-%m}"},
-    )
-
-
-def make_credit_note(partner) -> CreditNote:
-    """An issued note of `partner` (for the tenancy walk in tests/partners/test_tenancy.py)."""
-    credit_line(partner, "10.00")
-    (note,) = credit_notes_issue(season=partner.season, issued_by=None, partner=partner)
-    return note
-
-
-def change_credit(line: CreditLine, credit: str, **fields) -> None:
-    """What a later import and computation do to a line."""
-    CreditLine.objects.filter(pk=line.pk).update(
-        credit_eur=Decimal(credit), consumption_eur=Decimal(credit), **fields
-    )
 
 
 def prefix(season) -> str:

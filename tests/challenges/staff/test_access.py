@@ -5,9 +5,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from challenges.models import AcademyDate, AcademySeat, Claim, Redemption
+from tests.challenges.helpers import approved_claim, claim_for
 from tests.conftest import client_for
-
-from .helpers import PNG, approved_claim, claim_for
+from tests.helpers.files import PNG
 
 
 @pytest.fixture
