@@ -4,14 +4,13 @@ Usage rows and billed months are created directly (the import is another module'
 approved claims as `challenges` stores them. Season 2024/25: 2024-09-01 .. 2025-05-31.
 """
 
-import threading
 import uuid
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from challenges.models import Claim
@@ -35,6 +34,7 @@ from tests.credits.helpers.computation import (
     workload_claim,
 )
 from tests.factories import PartnerFactory
+from tests.helpers.concurrency import at_once
 
 D = Decimal
 
@@ -466,25 +466,9 @@ def test_two_computations_at_once_count_once():
             usage(partner, tenant, date(2024, 11, 5), "100.00", category="Sentinel")
             workload_claim(partner, tenant, "security")
     billed(season, M[10], M[11])
-    barrier = threading.Barrier(2)
-    summaries, errors = [], []
+    summaries = at_once(*[lambda: credits_compute(season=season)] * 2)
 
-    def work():
-        try:
-            barrier.wait()
-            summaries.append(credits_compute(season=season))
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-
+    errors = [s for s in summaries if isinstance(s, Exception)]
     assert not errors, errors
     assert sorted(s.created for s in summaries) == [0, 9]
     assert sorted(s.unchanged for s in summaries) == [0, 9]

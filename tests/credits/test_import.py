@@ -4,7 +4,6 @@ same file twice, changes nothing. The files are made with tests/credits/helpers/
 
 import io
 import os
-import threading
 import time
 import uuid
 from datetime import date, timedelta
@@ -13,7 +12,6 @@ from decimal import Decimal
 import pytest
 from celery import current_app
 from django.core.management import CommandError, call_command
-from django.db import connection
 from django.utils import timezone, translation
 
 from credits import jobs
@@ -39,6 +37,7 @@ from tests.credits.helpers.billing_files import (
     stored,
 )
 from tests.factories import PartnerFactory, SeasonFactory
+from tests.helpers.concurrency import at_once
 
 # --- Fixtures -----------------------------------------------------------------------------------
 
@@ -756,24 +755,9 @@ def test_two_workers_running_the_same_import_store_it_once(tmp_path, settings):
     path = tmp_path / "usage.csv"
     path.write_text(csv_text([line("1111111", day=f"2024-10-{d:02d}") for d in range(1, 31)]))
     billing_import = billing_import_create(season=season, path=path, enqueue=False)
-    barrier = threading.Barrier(2)
-    results, failures = [], []
+    results = at_once(*[lambda: billing_import_run(import_id=billing_import.pk, compute=False)] * 2)
 
-    def worker():
-        try:
-            barrier.wait()
-            results.append(billing_import_run(import_id=billing_import.pk, compute=False))
-        except Exception as exc:  # pragma: no cover - reported below
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-
+    failures = [r for r in results if isinstance(r, Exception)]
     assert not failures
     billing_import.refresh_from_db()
     assert billing_import.status == BillingImport.Status.SUCCEEDED
@@ -792,24 +776,11 @@ def test_the_same_file_uploaded_twice_at_once_is_imported_once(tmp_path, setting
     path = tmp_path / "usage.csv"
     path.write_text(csv_text([line("1111111", day=f"2024-10-{d:02d}") for d in range(1, 31)]))
     imports = [billing_import_create(season=season, path=path, enqueue=False) for _ in range(2)]
-    barrier = threading.Barrier(2)
-    failures = []
+    results = at_once(
+        *[lambda pk=i.pk: billing_import_run(import_id=pk, compute=False) for i in imports]
+    )
 
-    def worker(pk):
-        try:
-            barrier.wait()
-            billing_import_run(import_id=pk, compute=False)
-        except Exception as exc:  # pragma: no cover - reported below
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i.pk,)) for i in imports]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-
+    failures = [r for r in results if isinstance(r, Exception)]
     assert not failures
     statuses = sorted(BillingImport.objects.filter(season=season).values_list("status", flat=True))
     assert statuses == [BillingImport.Status.SUCCEEDED, BillingImport.Status.UNCHANGED]

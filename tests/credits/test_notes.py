@@ -1,11 +1,10 @@
 """Issuing credit notes: which lines, which numbers, corrections, immutability, the staff page."""
 
-import threading
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.db.models import ProtectedError, Sum
 
 from core.errors import DomainError
@@ -14,6 +13,7 @@ from credits.notes import credit_notes_issue, open_lines
 from tests.conftest import client_for
 from tests.credits.helpers.notes import change_credit, credit_line
 from tests.factories import LeagueFactory, PartnerFactory, SeasonFactory
+from tests.helpers.concurrency import at_once
 
 NOTES = "/staff/credit-notes/"
 
@@ -223,25 +223,9 @@ def test_concurrent_issuing_creates_no_duplicate_and_no_gap(settings, tmp_path):
         credit_line(partner, "10.00")
         credit_line(partner, "0.50")
     runners = 4
-    barrier = threading.Barrier(runners)
-    results, errors = [], []
+    results = at_once(*[lambda: credit_notes_issue(season=season, issued_by=None)] * runners)
 
-    def issue():
-        try:
-            barrier.wait(timeout=10)
-            results.append(credit_notes_issue(season=season, issued_by=None))
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=issue) for _ in range(runners)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
+    errors = [r for r in results if isinstance(r, Exception)]
     assert errors == []
     assert sorted(len(r) for r in results) == [0] * (runners - 1) + [len(partners)]
     sequences = list(CreditNote.objects.order_by("sequence").values_list("sequence", flat=True))
