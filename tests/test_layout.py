@@ -63,7 +63,7 @@ def test_no_test_module_imports_another_test_module():
 def test_the_walk_reads_the_whole_suite():
     paths = {path.relative_to(TESTS).as_posix() for path in TESTS.rglob("*.py")}
     assert {"conftest.py", "helpers/files.py", "credits/test_import.py"} <= paths
-    assert "challenges/staff/test_access.py" in paths
+    assert "league/test_staff_access.py" in paths
 
 
 @pytest.mark.parametrize(

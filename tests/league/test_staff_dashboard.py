@@ -257,6 +257,12 @@ def test_a_partner_user_gets_no_figures(alice, company_a, company_c, staff_user)
     assert "Charlie Cloud GmbH" not in body and "data-figure" not in body
 
 
+def test_staff_home_links_the_claim_pages(staff_client):
+    body = staff_client.get(reverse("league:staff-home")).content.decode()
+    for name in ("staff-queue", "staff-exclusions", "staff-academy", "staff-redemptions"):
+        assert f'href="{reverse(f"challenges:{name}")}"' in body
+
+
 def test_visitors_are_sent_to_the_login(client, season):
     response = client.get(URL)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
