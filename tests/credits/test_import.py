@@ -744,16 +744,26 @@ def test_the_task_of_a_running_import_does_nothing_until_staff_start_it_again(
     assert rows_of(alpha).count() == 1
 
 
-@pytest.mark.skipif(
+two_connections = pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("postgres"),
     reason="two connections at once need PostgreSQL (SQLite serialises writers)",
 )
-@pytest.mark.django_db(transaction=True)
-def test_two_workers_running_the_same_import_store_it_once(tmp_path, settings):
+
+
+@pytest.fixture
+def october_file(tmp_path):
+    """A season with partner 1111111, and a file of its usage on each day of October."""
     season = SeasonFactory()
     PartnerFactory(season=season, partner_id="1111111")
     path = tmp_path / "usage.csv"
     path.write_text(csv_text([line("1111111", day=f"2024-10-{d:02d}") for d in range(1, 31)]))
+    return season, path
+
+
+@two_connections
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_running_the_same_import_store_it_once(october_file, settings):
+    season, path = october_file
     billing_import = billing_import_create(season=season, path=path, enqueue=False)
     results = at_once(*[lambda: billing_import_run(import_id=billing_import.pk, compute=False)] * 2)
 
@@ -765,16 +775,10 @@ def test_two_workers_running_the_same_import_store_it_once(tmp_path, settings):
     assert billing_import.rows_stored == 30
 
 
-@pytest.mark.skipif(
-    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-    reason="two connections at once need PostgreSQL (SQLite serialises writers)",
-)
+@two_connections
 @pytest.mark.django_db(transaction=True)
-def test_the_same_file_uploaded_twice_at_once_is_imported_once(tmp_path, settings):
-    season = SeasonFactory()
-    PartnerFactory(season=season, partner_id="1111111")
-    path = tmp_path / "usage.csv"
-    path.write_text(csv_text([line("1111111", day=f"2024-10-{d:02d}") for d in range(1, 31)]))
+def test_the_same_file_uploaded_twice_at_once_is_imported_once(october_file, settings):
+    season, path = october_file
     imports = [billing_import_create(season=season, path=path, enqueue=False) for _ in range(2)]
     results = at_once(
         *[lambda pk=i.pk: billing_import_run(import_id=pk, compute=False) for i in imports]
