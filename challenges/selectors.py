@@ -40,11 +40,10 @@ def _with_points(claims):
     )
 
 
-def claim_list(partner: Partner, status: str | None = None):
-    """The company's claims, newest first, each with the points its ledger entries hold."""
+def claim_list(partner: Partner):
+    """The company's claims, newest first, each with the points its ledger entries hold (the page
+    filters them with `challenges.filters.ClaimFilter`)."""
     claims = Claim.objects.filter(partner=partner).select_related("challenge", "customer")
-    if status:
-        claims = claims.filter(status=status)
     return _with_points(claims).order_by("-submitted_at", "-pk")
 
 

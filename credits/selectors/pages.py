@@ -18,19 +18,12 @@ def _eur(value, decimals=2) -> str:
     return formatting.money(value, decimals=decimals)
 
 
-def credit_line_list(season, *, partner=None, filters: dict | None = None):
+def credit_line_list(season, *, partner=None):
+    """The season's credit lines (one partner's, if given); the staff page filters them with
+    `credits.filters.CreditLineFilter`."""
     lines = CreditLine.objects.filter(season=season).select_related("partner", "customer")
     if partner is not None:
         lines = lines.filter(partner=partner)
-    filters = filters or {}
-    if filters.get("partner"):
-        lines = lines.filter(partner=filters["partner"])
-    if filters.get("kind"):
-        lines = lines.filter(kind=filters["kind"])
-    if filters.get("status"):
-        lines = lines.filter(status=filters["status"])
-    if filters.get("booking_month"):
-        lines = lines.filter(booking_month=filters["booking_month"])
     return lines.order_by("partner__name", "booking_month", "customer_tenant_id", "service_group")
 
 

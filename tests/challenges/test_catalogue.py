@@ -7,7 +7,6 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone, translation
 
@@ -22,6 +21,7 @@ from credits.models import ServiceGroup
 from credits.selectors import claims as credit_claims
 from tests.conftest import client_for
 from tests.factories import EndCustomerFactory
+from tests.helpers.pages import english
 
 
 def test_codes_and_groups_are_described_once():
@@ -145,11 +145,6 @@ def extended(monkeypatch, season):
     return season
 
 
-def _english(client):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
 @pytest.fixture
 def customer(company_a):
     return EndCustomerFactory(partner=company_a, name="Neu GmbH")
@@ -165,7 +160,7 @@ def _yesterday() -> str:
 
 @pytest.mark.django_db
 def test_the_form_asks_what_the_entry_says(extended, alice, customer):
-    client = _english(client_for(alice))
+    client = english(client_for(alice))
     choose = client.get(f"/company/claims/new/?customer={customer.pk}")
     codes = [challenge.code for challenge, _spec in choose.context["challenges"]]
     assert codes[-2:] == ["joint_webinar", "migration_lead"]
@@ -286,7 +281,7 @@ def test_the_import_and_the_bulk_approval_follow_the_entry(
 @pytest.mark.django_db
 def test_a_code_the_catalogue_does_not_describe_cannot_be_claimed(season, alice, customer):
     Challenge.objects.create(season=season, position=99, **WEBINAR.challenge_fields())
-    client = _english(client_for(alice))
+    client = english(client_for(alice))
     response = client.get(f"/company/claims/new/joint_webinar/?customer={customer.pk}")
     assert response.status_code == 404
     membership = alice.memberships.select_related("partner__season", "user").get()

@@ -13,8 +13,7 @@ from functools import partial
 
 import pytest
 from django.core import mail
-from django.db import connection, connections
-from django.utils import translation
+from django.db import connection
 
 from challenges import selectors, staff_selectors
 from challenges.models import AcademyDate, Claim, LedgerEntry
@@ -26,7 +25,8 @@ from credits.billing_import import report
 from credits.billing_import.run import billing_import_run
 from credits.billing_import.upload import billing_import_create
 from partners.models import User
-from tests.credits.test_import import csv_text, line
+from tests.challenges.helpers import SUB
+from tests.credits.helpers.billing_files import csv_text, line
 from tests.factories import (
     ClaimFactory,
     EndCustomerFactory,
@@ -35,6 +35,7 @@ from tests.factories import (
     SeasonFactory,
     UserFactory,
 )
+from tests.helpers.concurrency import at_once
 
 pytestmark = [
     pytest.mark.skipif(
@@ -46,31 +47,6 @@ pytestmark = [
 ]
 
 ROUNDS = 10
-
-
-def at_once(*calls) -> list[object]:
-    """Run each call in its own thread (so on its own database connection), all released by one
-    barrier; returns per call its result or the exception it raised."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def work(i: int) -> None:
-        try:
-            with translation.override("en"):
-                barrier.wait(timeout=10)
-                results[i] = calls[i]()
-        except Exception as exc:  # reported to the main thread, asserted there
-            results[i] = exc
-        finally:
-            connections.close_all()  # this thread's connection
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-        assert not thread.is_alive(), "a thread hung (deadlock?)"
-    return results
 
 
 def decide_at_once(action, claim_pks: list[int], reviewer_pks: list[int]) -> list[object]:
@@ -189,8 +165,6 @@ def test_two_staff_adding_the_same_academy_date_at_once_create_one(world):
 # runs in a transaction of its own; "contradicted by billing" is a query. Whichever commits last,
 # the claim ends either refused (the import committed before the approval's read) or approved and
 # listed, never approved without appearing in the list.
-
-SUB = "6b1a8e0c-3c5e-4a0e-9a65-2f1c8d1e7b42"
 
 
 @pytest.fixture

@@ -16,15 +16,12 @@ from django.utils import translation
 from challenges.models import Claim, LedgerEntry
 from challenges.services.claims import ClaimData, claim_approve, claim_submit
 from core.errors import DomainError
+from tests.challenges.helpers import SUB, bill, points_of
 from tests.conftest import client_for
-from tests.credits.test_import import csv_text, import_bytes, line
 from tests.factories import ClaimFactory, EndCustomerFactory, MembershipFactory, UserFactory
-
-from .staff.helpers import english, messages_of, points_of
+from tests.helpers.pages import english, messages_of
 
 pytestmark = pytest.mark.django_db
-
-SUB = "6b1a8e0c-3c5e-4a0e-9a65-2f1c8d1e7b42"
 
 
 @pytest.fixture(autouse=True)
@@ -40,17 +37,6 @@ def before_season(season, days=45) -> date:
 
 def month_en(day: date) -> str:
     return f"{day:%B %Y}"  # "June 2024": the message's YEAR_MONTH_FORMAT in English
-
-
-def bill(season, tmp_path, partner, *usage):
-    """Import a real Partner Center file with one row per (tenant, day) for `partner`."""
-    content = csv_text(
-        line(partner.partner_id, customer=tenant, entitlement=SUB, day=f"{day:%Y-%m-%d}")
-        for tenant, day in usage
-    )
-    result = import_bytes(season, tmp_path, content)
-    assert result.status == "succeeded", result.errors
-    return result
 
 
 def submit(partner, customer, day):

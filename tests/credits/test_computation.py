@@ -4,120 +4,39 @@ Usage rows and billed months are created directly (the import is another module'
 approved claims as `challenges` stores them. Season 2024/25: 2024-09-01 .. 2025-05-31.
 """
 
-import hashlib
-import threading
 import uuid
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from challenges.models import Claim
 from credits.computation import credits_compute
 from credits.models import (
-    BilledMonth,
-    BillingImport,
     CreditLine,
     CreditNote,
     CreditNoteLine,
     UsageRow,
 )
 from partners.models import CustomerExclusion, Partner
-from tests.factories import ClaimFactory, EndCustomerFactory, PartnerFactory, SeasonFactory
+from tests.credits.helpers.computation import (
+    WORKLOAD,
+    M,
+    billed,
+    billing_import,
+    league_season,
+    line,
+    new_customer_claim,
+    usage,
+    workload_claim,
+)
+from tests.factories import PartnerFactory
+from tests.helpers.concurrency import at_once
 
 D = Decimal
-NEW = CreditLine.Kind.NEW_CUSTOMER
-WORKLOAD = CreditLine.Kind.WORKLOAD
-
-
-# --- Helpers (also used by test_credit_views) ----------------------------------------------------
-
-
-def league_season(**kwargs):
-    defaults = {
-        "slug": "test-2024-25",
-        "name": "Saison 2024/25",
-        "start_date": date(2024, 9, 1),
-        "end_date": date(2025, 5, 31),
-        "registration_deadline": date(2024, 8, 31),
-        "usd_per_eur": D("1.08"),
-    }
-    return SeasonFactory(**{**defaults, **kwargs})
-
-
-def sub_of(tenant: str) -> str:
-    """The default subscription of a test customer: a GUID derived from its tenant ID."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, tenant))
-
-
-def billing_import(season, name="file.csv") -> BillingImport:
-    return BillingImport.objects.create(
-        season=season,
-        file_name=name,
-        sha256=hashlib.sha256(f"{name}{uuid.uuid4()}".encode()).hexdigest(),
-        status=BillingImport.Status.SUCCEEDED,
-    )
-
-
-def usage(
-    partner,
-    tenant,
-    day: date,
-    eur,
-    *,
-    entitlement="",
-    category="Virtual Machines",
-    usd=None,
-    source=None,
-    season=None,
-) -> UsageRow:
-    season = season or partner.season
-    return UsageRow.objects.create(
-        season=season,
-        billing_import=source or billing_import(season),
-        partner=partner,
-        month=day.replace(day=1),
-        usage_date=day,
-        customer_tenant_id=tenant,
-        customer_name="Kunde",
-        entitlement_id=entitlement or sub_of(tenant),
-        meter_category=category,
-        billing_total=D(eur),
-        pricing_total_usd=None if usd is None else D(usd),
-    )
-
-
-def billed(season, *months: date) -> None:
-    for month in months:
-        BilledMonth.objects.get_or_create(season=season, month=month)
-
-
-def new_customer_claim(partner, tenant=None, subscription=None, **customer) -> Claim:
-    tenant = tenant or str(uuid.uuid4())
-    return ClaimFactory(
-        code="new_customer",
-        status=Claim.Status.APPROVED,
-        customer=EndCustomerFactory(partner=partner, tenant_id=tenant, **customer),
-        subscription_id=subscription or sub_of(tenant),
-    )
-
-
-def workload_claim(partner, tenant, group) -> Claim:
-    customer = partner.customers.filter(tenant_id=tenant).first() or EndCustomerFactory(
-        partner=partner, tenant_id=tenant
-    )
-    return ClaimFactory(
-        code=f"svc_{group}", status=Claim.Status.APPROVED, customer=customer, subscription_id=""
-    )
-
-
-def line(partner, tenant, kind=NEW, group="") -> CreditLine:
-    return CreditLine.objects.get(
-        partner=partner, customer_tenant_id=tenant, kind=kind, service_group=group
-    )
 
 
 def snapshot(season) -> list[tuple]:
@@ -138,9 +57,6 @@ def snapshot(season) -> list[tuple]:
             "computed_at",
         )
     )
-
-
-M = {m: date(2024 if m >= 6 else 2025, m, 1) for m in range(1, 13)}  # M[10] == 2024-10-01
 
 
 @pytest.fixture
@@ -550,25 +466,9 @@ def test_two_computations_at_once_count_once():
             usage(partner, tenant, date(2024, 11, 5), "100.00", category="Sentinel")
             workload_claim(partner, tenant, "security")
     billed(season, M[10], M[11])
-    barrier = threading.Barrier(2)
-    summaries, errors = [], []
+    summaries = at_once(*[lambda: credits_compute(season=season)] * 2)
 
-    def work():
-        try:
-            barrier.wait()
-            summaries.append(credits_compute(season=season))
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-
+    errors = [s for s in summaries if isinstance(s, Exception)]
     assert not errors, errors
     assert sorted(s.created for s in summaries) == [0, 9]
     assert sorted(s.unchanged for s in summaries) == [0, 9]

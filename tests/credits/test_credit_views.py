@@ -7,14 +7,12 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 
 from challenges.models import Redemption
 from credits.computation import credits_compute
 from credits.models import CreditLine, CreditNote
 from tests.conftest import client_for
-
-from .test_computation import (
+from tests.credits.helpers.computation import (
     M,
     billed,
     league_season,
@@ -22,6 +20,7 @@ from .test_computation import (
     usage,
     workload_claim,
 )
+from tests.helpers.pages import english
 
 PARTNER_URL = "/company/credits/"
 STAFF_URL = "/staff/credits/"
@@ -35,11 +34,6 @@ CHARLIE_NEW = "cccccccc-3333-4000-8000-000000000003"
 def season(db):
     # The personas' company fixtures build on this season (overrides tests/conftest.py).
     return league_season()
-
-
-def english(client):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
 
 
 @pytest.fixture

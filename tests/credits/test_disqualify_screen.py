@@ -8,14 +8,9 @@ from challenges.models import Claim, LedgerEntry
 from credits.models import CreditLine, CreditNote
 from credits.notes import credit_notes_issue
 from partners.models import Partner
-from tests.challenges.staff.helpers import (
-    approved_claim,
-    claim_for,
-    english,
-    messages_of,
-    points_of,
-)
-from tests.credits.test_notes import credit_line
+from tests.challenges.helpers import approved_claim, claim_for, points_of
+from tests.credits.helpers.notes import credit_line
+from tests.helpers.pages import english, messages_of
 
 
 @pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.utils import timezone
 from credits.models import CreditLine
 from credits.notes import credit_notes_issue
 from seasons.models import Season
-from tests.credits.test_notes import change_credit, credit_line
+from tests.credits.helpers.notes import change_credit, credit_line
 from tests.factories import LeagueFactory, PartnerFactory, SeasonFactory
 
 T1 = "11111111-1111-1111-1111-111111111111"

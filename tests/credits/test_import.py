@@ -1,10 +1,9 @@
 """The billing import (SPEC section 6) on hand-made files: what is stored, what is skipped, what is
 refused (with a line-numbered report and nothing changed), and that running an import twice, or the
-same file twice, changes nothing. The helpers at the top are shared with the other import tests."""
+same file twice, changes nothing. The files are made with tests/credits/helpers/billing_files.py."""
 
 import io
 import os
-import threading
 import time
 import uuid
 from datetime import date, timedelta
@@ -13,7 +12,6 @@ from decimal import Decimal
 import pytest
 from celery import current_app
 from django.core.management import CommandError, call_command
-from django.db import connection
 from django.utils import timezone, translation
 
 from credits import jobs
@@ -27,95 +25,19 @@ from credits.billing_import.run import billing_import_file, billing_import_run
 from credits.billing_import.upload import billing_import_create
 from credits.models import BilledMonth, BillingImport, ServiceGroupMapping, UsageRow, UsageSource
 from partners.models import Partner
-from tests.factories import PartnerFactory, SeasonFactory
-
-HEADER = (
-    "PartnerId",
-    "Tier2MpnId",
-    "CustomerId",
-    "CustomerName",
-    "EntitlementId",
-    "SubscriptionId",
-    "MeterCategory",
-    "UsageDate",
-    "BillingPreTaxTotal",
-    "BillingCurrency",
-    "PricingPreTaxTotal",
-    "PricingCurrency",
+from tests.credits.helpers.billing_files import (
+    CUSTOMER_A,
+    CUSTOMER_B,
+    HEADER,
+    SUB_A,
+    SUB_B,
+    csv_text,
+    import_bytes,
+    line,
+    stored,
 )
-CUSTOMER_A = "0f8fad5b-d9cb-469f-a165-70867728950e"
-CUSTOMER_B = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
-SUB_A = "d3b07384-d9a0-4c9b-8f3e-2c1e5f6a7b8c"
-SUB_B = "a1b2c3d4-e5f6-4789-abcd-ef0123456789"
-
-
-def line(
-    tier2,
-    *,
-    customer=CUSTOMER_A,
-    name="Bäckerei Nord GmbH",
-    entitlement=SUB_A,
-    category="SQL Database",
-    day="2024-10-15",
-    amount="10.50",
-    currency="EUR",
-    usd="11.34",
-    usd_currency="USD",
-):
-    return {
-        "PartnerId": "3b0f5b8e-6a7d-4c1e-9f2a-5d8c7e6b4a21",
-        "Tier2MpnId": tier2,
-        "CustomerId": customer,
-        "CustomerName": name,
-        "EntitlementId": entitlement,
-        "SubscriptionId": str(uuid.uuid5(uuid.NAMESPACE_OID, entitlement)),
-        "MeterCategory": category,
-        "UsageDate": day,
-        "BillingPreTaxTotal": amount,
-        "BillingCurrency": currency,
-        "PricingPreTaxTotal": usd,
-        "PricingCurrency": usd_currency,
-    }
-
-
-def csv_text(rows, *, header=HEADER, delimiter=",", newline="\r\n") -> str:
-    def quote(value: str) -> str:
-        if delimiter in value or '"' in value or "\n" in value:
-            return '"' + value.replace('"', '""') + '"'
-        return value
-
-    lines = [delimiter.join(quote(h) for h in header)]
-    for row in rows:
-        lines.append(delimiter.join(quote(row.get(h, "")) for h in header))
-    return newline.join(lines) + newline
-
-
-def import_bytes(season, tmp_path, content, *, name="usage.csv") -> BillingImport:
-    """Record the file and run its import synchronously, as the task would."""
-    path = tmp_path / f"{uuid.uuid4().hex}-{name}"
-    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-    billing_import = billing_import_create(season=season, path=path, enqueue=False)
-    return billing_import_run(import_id=billing_import.pk, compute=False)
-
-
-def stored(season):
-    """Everything an import may change, to compare before and after."""
-    return (
-        sorted(
-            UsageRow.objects.filter(season=season).values_list(
-                "partner__partner_id",
-                "month",
-                "usage_date",
-                "customer_tenant_id",
-                "entitlement_id",
-                "meter_category",
-                "billing_total",
-                "billing_import_id",
-            )
-        ),
-        sorted(BilledMonth.objects.filter(season=season).values_list("month", "billing_import_id")),
-    )
-
+from tests.factories import PartnerFactory, SeasonFactory
+from tests.helpers.concurrency import at_once
 
 # --- Fixtures -----------------------------------------------------------------------------------
 
@@ -822,35 +744,30 @@ def test_the_task_of_a_running_import_does_nothing_until_staff_start_it_again(
     assert rows_of(alpha).count() == 1
 
 
-@pytest.mark.skipif(
+two_connections = pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("postgres"),
     reason="two connections at once need PostgreSQL (SQLite serialises writers)",
 )
-@pytest.mark.django_db(transaction=True)
-def test_two_workers_running_the_same_import_store_it_once(tmp_path, settings):
+
+
+@pytest.fixture
+def october_file(tmp_path):
+    """A season with partner 1111111, and a file of its usage on each day of October."""
     season = SeasonFactory()
     PartnerFactory(season=season, partner_id="1111111")
     path = tmp_path / "usage.csv"
     path.write_text(csv_text([line("1111111", day=f"2024-10-{d:02d}") for d in range(1, 31)]))
+    return season, path
+
+
+@two_connections
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_running_the_same_import_store_it_once(october_file, settings):
+    season, path = october_file
     billing_import = billing_import_create(season=season, path=path, enqueue=False)
-    barrier = threading.Barrier(2)
-    results, failures = [], []
+    results = at_once(*[lambda: billing_import_run(import_id=billing_import.pk, compute=False)] * 2)
 
-    def worker():
-        try:
-            barrier.wait()
-            results.append(billing_import_run(import_id=billing_import.pk, compute=False))
-        except Exception as exc:  # pragma: no cover - reported below
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-
+    failures = [r for r in results if isinstance(r, Exception)]
     assert not failures
     billing_import.refresh_from_db()
     assert billing_import.status == BillingImport.Status.SUCCEEDED
@@ -858,35 +775,16 @@ def test_two_workers_running_the_same_import_store_it_once(tmp_path, settings):
     assert billing_import.rows_stored == 30
 
 
-@pytest.mark.skipif(
-    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-    reason="two connections at once need PostgreSQL (SQLite serialises writers)",
-)
+@two_connections
 @pytest.mark.django_db(transaction=True)
-def test_the_same_file_uploaded_twice_at_once_is_imported_once(tmp_path, settings):
-    season = SeasonFactory()
-    PartnerFactory(season=season, partner_id="1111111")
-    path = tmp_path / "usage.csv"
-    path.write_text(csv_text([line("1111111", day=f"2024-10-{d:02d}") for d in range(1, 31)]))
+def test_the_same_file_uploaded_twice_at_once_is_imported_once(october_file, settings):
+    season, path = october_file
     imports = [billing_import_create(season=season, path=path, enqueue=False) for _ in range(2)]
-    barrier = threading.Barrier(2)
-    failures = []
+    results = at_once(
+        *[lambda pk=i.pk: billing_import_run(import_id=pk, compute=False) for i in imports]
+    )
 
-    def worker(pk):
-        try:
-            barrier.wait()
-            billing_import_run(import_id=pk, compute=False)
-        except Exception as exc:  # pragma: no cover - reported below
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i.pk,)) for i in imports]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-
+    failures = [r for r in results if isinstance(r, Exception)]
     assert not failures
     statuses = sorted(BillingImport.objects.filter(season=season).values_list("status", flat=True))
     assert statuses == [BillingImport.Status.SUCCEEDED, BillingImport.Status.UNCHANGED]

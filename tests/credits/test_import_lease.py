@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from celery import current_app
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.errors import DomainError
 from credits import jobs
@@ -24,14 +24,20 @@ from credits.billing_import.run import billing_import_run
 from credits.billing_import.upload import billing_import_create
 from credits.models import BillingImport, UsageRow, UsageSource
 from credits.tasks import billing_import_reap_expired_task
+from tests.credits.helpers.billing_files import csv_text, line, stored
 from tests.factories import PartnerFactory, SeasonFactory
-
-from .test_import import _private_media_and_english, csv_text, line, stored  # noqa: F401
 
 postgres_only = pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("postgres"),
     reason="the writer thread and a second connection need PostgreSQL",
 )
+
+
+@pytest.fixture(autouse=True)
+def _private_media_and_english(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    with translation.override("en"):  # the report's messages are matched in English
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -14,10 +14,8 @@ from credits.billing_import.lease import billing_import_claim
 from credits.billing_import.run import billing_import_run
 from credits.billing_import.upload import billing_import_create
 from credits.models import BillingImport, UsageRow
-from tests.conftest import client_for
+from tests.credits.helpers.billing_files import CUSTOMER_B, csv_text, import_bytes, line
 from tests.factories import PartnerFactory
-
-from .test_import import CUSTOMER_B, csv_text, import_bytes, line
 
 
 @pytest.fixture(autouse=True)
@@ -161,25 +159,6 @@ def test_a_file_over_the_limit_is_refused(staff_client, season, monkeypatch):
     assert response.status_code == 200
     assert response.context["form"].errors["file"]
     assert not BillingImport.objects.exists()
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize(
-    "name",
-    ["staff-billing", "staff-billing-import", "staff-billing-progress", "staff-billing-restart"],
-)
-def test_partner_users_get_403_on_the_billing_pages(name, alice, season, tmp_path):
-    path = tmp_path / "usage.csv"
-    path.write_text(csv_text([line("1111111")]))
-    billing_import = billing_import_create(season=season, path=path, enqueue=False)
-    kwargs = {} if name == "staff-billing" else {"pk": billing_import.pk}
-    url = reverse(f"credits:{name}", kwargs=kwargs)
-
-    assert client_for(alice).get(url).status_code == 403
-    assert client_for(alice).post(reverse("credits:staff-billing"), {}).status_code == 403
-    assert client_for(alice).post(url).status_code == 403
-    billing_import.refresh_from_db()
-    assert billing_import.status == BillingImport.Status.PENDING
 
 
 @pytest.mark.django_db

@@ -3,18 +3,18 @@ themselves. A withdrawal keeps them (and lines final before it are still issued)
 affects unissued lines only; a disqualification reclaims issued money only as an explicit choice
 with its amount; a corrected month still gives a correction note. Exact amounts throughout.
 
-Billing rows, claims and billed months are created directly, as in test_computation; then the real
-computation and issue run. Season 2024/25: 2024-09-01 .. 2025-05-31.
+Billing rows, claims and billed months are created directly
+(tests/credits/helpers/computation.py), as in test_computation; then the real computation and
+issue run. Season 2024/25: 2024-09-01 .. 2025-05-31.
 """
 
-import threading
 from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
 from django.contrib import admin
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.db.models import Sum
 from django.utils import translation
 
@@ -29,8 +29,8 @@ from credits.notes import credit_notes_issue
 from credits.selectors.explanations import line_explanation
 from partners.models import CustomerExclusion, EndCustomer, Partner
 from partners.services import partner_withdraw
-from tests.challenges.staff.helpers import points_of
-from tests.credits.test_computation import (
+from tests.challenges.helpers import points_of
+from tests.credits.helpers.computation import (
     WORKLOAD,
     M,
     billed,
@@ -46,6 +46,7 @@ from tests.factories import (
     PartnerFactory,
     UserFactory,
 )
+from tests.helpers.concurrency import at_once
 
 D = Decimal
 CATEGORY = {"security": "Sentinel", "databases": "SQL Database", "analytics_ai": "Azure OpenAI"}
@@ -467,30 +468,16 @@ def test_two_reclaims_at_once_reclaim_once(settings, tmp_path):
     billed(season, M[10], M[11])
     credits_compute(season=season)
     credit_notes_issue(season=season, issued_by=staff)
-    barrier = threading.Barrier(2)
-    results, errors = [], []
 
-    @translation.override("en")
     def reclaim():
-        try:
-            barrier.wait(timeout=10)
-            results.append(
-                partner_disqualify(
-                    partner=alpha, reviewer=staff, reason=REASON, reclaim_eur=D("4711.00")
-                )
-            )
-        except DomainError as exc:
-            errors.append(str(exc))
-        finally:
-            close_old_connections()
-            connection.close()
+        return partner_disqualify(
+            partner=alpha, reviewer=staff, reason=REASON, reclaim_eur=D("4711.00")
+        )
 
-    threads = [threading.Thread(target=reclaim) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = at_once(reclaim, reclaim)  # in English
 
+    results = [r for r in outcomes if not isinstance(r, Exception)]
+    errors = [str(r) for r in outcomes if isinstance(r, DomainError)]
     assert len(results) == 1 and len(errors) == 1 and "already disqualified" in errors[0]
     assert list(CreditNote.objects.order_by("sequence").values_list("sequence", "total_eur")) == [
         (1, D("4711.00")),

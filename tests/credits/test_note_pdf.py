@@ -18,7 +18,7 @@ from credits.notes import (
     credit_notes_issue,
 )
 from tests.conftest import client_for
-from tests.credits.test_notes import change_credit, credit_line
+from tests.credits.helpers.notes import change_credit, credit_line
 
 pytestmark = pytest.mark.skipif(
     not (shutil.which("pdftoppm") and shutil.which("pdftotext")),

@@ -1,80 +1,21 @@
 """Issuing credit notes: which lines, which numbers, corrections, immutability, the staff page."""
 
-import threading
-import uuid
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.db.models import ProtectedError, Sum
 
 from core.errors import DomainError
 from credits.models import CreditLine, CreditNote, CreditNoteLine
 from credits.notes import credit_notes_issue, open_lines
-from partners.models import EndCustomer
 from tests.conftest import client_for
-from tests.factories import EndCustomerFactory, LeagueFactory, PartnerFactory, SeasonFactory
+from tests.credits.helpers.notes import change_credit, credit_line
+from tests.factories import LeagueFactory, PartnerFactory, SeasonFactory
+from tests.helpers.concurrency import at_once
 
 NOTES = "/staff/credit-notes/"
-
-
-def credit_line(
-    partner,
-    credit="100.00",
-    *,
-    status=CreditLine.Status.FINAL,
-    kind=CreditLine.Kind.NEW_CUSTOMER,
-    group="",
-    month=None,
-    consumption=None,
-    customer_name="Endkunde GmbH",
-    tenant_id=None,
-    explanation=None,
-) -> CreditLine:
-    """A credit line as the computation would store it (built directly: that is another
-    module's job)."""
-    season = partner.season
-    month = month or season.start_date.replace(day=1)
-    tenant_id = tenant_id or str(uuid.uuid4())
-    customer = EndCustomer.objects.filter(partner=partner, tenant_id=tenant_id).first()
-    customer = customer or EndCustomerFactory(
-        partner=partner, tenant_id=tenant_id, name=customer_name
-    )
-    free = 1 if kind == CreditLine.Kind.NEW_CUSTOMER else 2
-    free_months = [
-        f"{month.year + (month.month + i - 1) // 12}-{(month.month + i - 1) % 12 + 1:02d}"
-        for i in range(1, free + 1)
-    ]
-    return CreditLine.objects.create(
-        season=season,
-        partner=partner,
-        customer_tenant_id=tenant_id,
-        customer=customer,
-        kind=kind,
-        service_group=group,
-        booking_month=month,
-        first_usage_date=month.replace(day=10),
-        free_months=free_months,
-        consumption_eur=Decimal(consumption if consumption is not None else credit),
-        credit_eur=Decimal(credit),
-        status=status,
-        explanation=explanation or {"booking_month": f"{month:%Y-%m}"},
-    )
-
-
-def make_credit_note(partner) -> CreditNote:
-    """An issued note of `partner` (for the tenancy walk in tests/partners/test_tenancy.py)."""
-    credit_line(partner, "10.00")
-    (note,) = credit_notes_issue(season=partner.season, issued_by=None, partner=partner)
-    return note
-
-
-def change_credit(line: CreditLine, credit: str, **fields) -> None:
-    """What a later import and computation do to a line."""
-    CreditLine.objects.filter(pk=line.pk).update(
-        credit_eur=Decimal(credit), consumption_eur=Decimal(credit), **fields
-    )
 
 
 def prefix(season) -> str:
@@ -282,25 +223,9 @@ def test_concurrent_issuing_creates_no_duplicate_and_no_gap(settings, tmp_path):
         credit_line(partner, "10.00")
         credit_line(partner, "0.50")
     runners = 4
-    barrier = threading.Barrier(runners)
-    results, errors = [], []
+    results = at_once(*[lambda: credit_notes_issue(season=season, issued_by=None)] * runners)
 
-    def issue():
-        try:
-            barrier.wait(timeout=10)
-            results.append(credit_notes_issue(season=season, issued_by=None))
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=issue) for _ in range(runners)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
+    errors = [r for r in results if isinstance(r, Exception)]
     assert errors == []
     assert sorted(len(r) for r in results) == [0] * (runners - 1) + [len(partners)]
     sequences = list(CreditNote.objects.order_by("sequence").values_list("sequence", flat=True))

@@ -12,9 +12,8 @@ from credits import jobs
 from credits.models import ServiceGroup, ServiceGroupMapping
 from credits.selectors.billing import unclassified_list
 from tests.conftest import client_for
+from tests.credits.helpers.billing_files import csv_text, import_bytes, line
 from tests.factories import PartnerFactory
-
-from .test_import import csv_text, import_bytes, line
 
 URL = reverse("credits:staff-service-groups")
 

@@ -27,11 +27,16 @@ from credits.models import BillingImport, CreditNote
 from credits.notes import credit_notes_issue
 from partners.notifications import email_send
 from tests.conftest import client_for
-from tests.credits.test_computation import billed, league_season, sub_of, usage, workload_claim
-from tests.credits.test_import import csv_text, import_bytes, line
+from tests.credits.helpers.billing_files import csv_text, import_bytes, line
+from tests.credits.helpers.computation import (
+    billed,
+    league_season,
+    sub_of,
+    usage,
+    workload_claim,
+)
 from tests.factories import ClaimFactory, EndCustomerFactory, PartnerFactory
-
-from .conftest import book
+from tests.league.helpers import book
 
 MB = 1024 * 1024
 NEW = [f"aaaaaaaa-0000-4000-8000-00000000000{i}" for i in range(5)]

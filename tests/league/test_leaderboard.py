@@ -14,8 +14,7 @@ from league.services import table_freeze, table_release
 from partners.models import Partner
 from tests.conftest import client_for
 from tests.factories import ClaimFactory, EndCustomerFactory, PartnerFactory
-
-from .conftest import at, book
+from tests.league.helpers import at, book
 
 pytestmark = pytest.mark.django_db
 

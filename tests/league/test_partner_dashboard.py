@@ -10,8 +10,7 @@ from league.dashboard import partner_dashboard
 from partners.models import CustomerExclusion
 from tests.conftest import client_for
 from tests.factories import ClaimFactory, EndCustomerFactory, PartnerFactory
-
-from .conftest import at, book
+from tests.league.helpers import at, book
 
 pytestmark = pytest.mark.django_db
 

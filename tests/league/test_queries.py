@@ -10,8 +10,7 @@ from django.utils import timezone
 from partners.models import Membership, Partner
 from tests.conftest import client_for
 from tests.factories import MembershipFactory, PartnerFactory
-
-from .conftest import at, book
+from tests.league.helpers import at, book
 
 pytestmark = pytest.mark.django_db
 

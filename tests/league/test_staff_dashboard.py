@@ -4,7 +4,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -18,17 +17,13 @@ from credits.notes import credit_notes_issue
 from league.charts import month_starts
 from partners.models import Partner
 from tests.conftest import client_for
-from tests.credits.test_notes import credit_line
+from tests.credits.helpers.notes import credit_line
 from tests.factories import ClaimFactory, EndCustomerFactory, PartnerFactory, SeasonFactory
+from tests.helpers.pages import english
 
 URL = "/staff/"
 
 pytestmark = pytest.mark.django_db
-
-
-def english(client):
-    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
 
 
 def page(client) -> str:
@@ -260,6 +255,12 @@ def test_a_partner_user_gets_no_figures(alice, company_a, company_c, staff_user)
     assert response.status_code == 403
     body = response.content.decode()
     assert "Charlie Cloud GmbH" not in body and "data-figure" not in body
+
+
+def test_staff_home_links_the_claim_pages(staff_client):
+    body = staff_client.get(reverse("league:staff-home")).content.decode()
+    for name in ("staff-queue", "staff-exclusions", "staff-academy", "staff-redemptions"):
+        assert f'href="{reverse(f"challenges:{name}")}"' in body
 
 
 def test_visitors_are_sent_to_the_login(client, season):

@@ -12,8 +12,7 @@ from league.models import SpecialPrize
 from seasons.models import Season
 from tests.conftest import client_for
 from tests.factories import PartnerFactory
-
-from .conftest import at, book
+from tests.league.helpers import at, book
 
 pytestmark = pytest.mark.django_db
 

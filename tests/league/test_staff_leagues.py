@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from seasons.models import League
 from tests.factories import LeagueFactory, PartnerFactory, SeasonFactory
+from tests.helpers.pages import english
 
 pytestmark = pytest.mark.django_db
 
@@ -21,11 +22,6 @@ def bare(season):
     PartnerFactory(season=season, league=league)
     LeagueFactory(season=season, name="Leere Liga", slug="leer", criterion="  ")
     return league
-
-
-def english(client):
-    client.cookies["django_language"] = "en"
-    return client
 
 
 def test_staff_are_warned_while_a_league_with_partners_has_no_criterion(staff_client, bare):

@@ -18,6 +18,7 @@ from partners.models import Invitation, Membership, OutboxEmail
 from partners.notifications import email_deliver, email_outbox_sweep
 from partners.services import invitation_create
 from partners.tasks import email_deliver_task, email_outbox_sweep_task
+from tests.helpers.concurrency import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -171,8 +172,6 @@ def test_a_message_queued_under_the_old_task_name_is_sent_from_the_outbox():
     connection.vendor != "postgresql", reason="two connections at once need PostgreSQL"
 )
 def test_two_workers_at_once_send_one_mail():
-    from tests.challenges.test_concurrency import at_once
-
     for _ in range(10):
         mail.outbox.clear()
         email = OutboxEmail.objects.create(to="x@example.com", subject="Hallo", body="Text")

@@ -5,8 +5,6 @@ decorated with `partner_view(model=...)`, so a new partner-scoped URL is covered
 added (and fails here if nobody says how to make an object of its model for another company).
 """
 
-import itertools
-
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -15,40 +13,23 @@ from challenges.models import Claim
 from credits.models import CreditNote
 from partners.models import EndCustomer, Invitation, Membership
 from tests.conftest import client_for
+from tests.credits.helpers.notes import make_credit_note
 from tests.factories import (
     ClaimFactory,
     EndCustomerFactory,
     InvitationFactory,
     MembershipFactory,
 )
-
-# A 1×1 PNG: claims carry an evidence file, so that the evidence URL is walked with a real file.
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
-    "0000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
-)
+from tests.helpers.files import PNG
 
 
 def make_claim(partner):
+    """A claim with an evidence file, so that the evidence URL is walked with a real file."""
     return ClaimFactory(
         customer=EndCustomerFactory(partner=partner),
         evidence=ContentFile(PNG, name="evidence.png"),
         evidence_name="evidence.png",
         evidence_type="image/png",
-    )
-
-
-_note_numbers = itertools.count(1)
-
-
-def make_credit_note(partner):
-    sequence = next(_note_numbers)
-    return CreditNote.objects.create(
-        season=partner.season,
-        partner=partner,
-        sequence=sequence,
-        number=f"GS-TEST-{sequence:05d}",
-        total_eur=0,
     )
 
 

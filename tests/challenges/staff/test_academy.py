@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from challenges.models import AcademyDate, AcademySeat, Claim, LedgerEntry
-
-from .helpers import english, messages_of, points_of
+from tests.challenges.helpers import points_of
+from tests.helpers.pages import english, messages_of
 
 ACADEMY = reverse("challenges:staff-academy")
 

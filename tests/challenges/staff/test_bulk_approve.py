@@ -6,9 +6,10 @@ from django.utils import translation
 from challenges.models import Claim, LedgerEntry
 from challenges.services.claims import BULK_LIMIT, claim_bulk_approve
 from core.errors import DomainError
+from tests.challenges.helpers import approved_claim, claim_for, points_of
 from tests.factories import EndCustomerFactory, PartnerFactory
-
-from .helpers import PNG, approved_claim, claim_for, english, messages_of, points_of
+from tests.helpers.files import PNG
+from tests.helpers.pages import english, messages_of
 
 BULK = reverse("challenges:staff-bulk-approve")
 QUEUE = reverse("challenges:staff-queue")

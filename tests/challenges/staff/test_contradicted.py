@@ -11,29 +11,19 @@ from django.utils import translation
 
 from challenges.models import Claim, LedgerEntry
 from challenges.services.claims import claim_revoke
-from tests.credits.test_import import csv_text, import_bytes, line
+from tests.challenges.helpers import approved_claim, bill, claim_for, points_of
 from tests.factories import EndCustomerFactory, PartnerFactory, SeasonFactory
-
-from .helpers import approved_claim, claim_for, english, messages_of, points_of
+from tests.helpers.pages import english, messages_of
 
 pytestmark = pytest.mark.django_db
 
 LIST = reverse("challenges:staff-contradicted")
-SUB = "6b1a8e0c-3c5e-4a0e-9a65-2f1c8d1e7b42"
 
 
 @pytest.fixture(autouse=True)
 def _english():
     with translation.override("en"):
         yield
-
-
-def bill(season, tmp_path, partner, *usage, name="usage.csv"):
-    content = csv_text(
-        line(partner.partner_id, customer=tenant, entitlement=SUB, day=f"{day:%Y-%m-%d}")
-        for tenant, day in usage
-    )
-    assert import_bytes(season, tmp_path, content, name=name).status == "succeeded"
 
 
 @pytest.fixture

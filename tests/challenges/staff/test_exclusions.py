@@ -9,9 +9,9 @@ from challenges.services.claims import ClaimData, claim_submit
 from challenges.services.exclusions import exclusion_create
 from core.errors import DomainError
 from partners.models import CustomerExclusion, Membership
+from tests.challenges.helpers import claim_for, points_of
 from tests.factories import EndCustomerFactory
-
-from .helpers import claim_for, english, messages_of, points_of
+from tests.helpers.pages import english, messages_of
 
 EXCLUSIONS = reverse("challenges:staff-exclusions")
 

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from challenges.models import Challenge, Claim
 from partners.models import EndCustomer
+from tests.challenges.helpers import approved_claim, claim_for
 from tests.factories import EndCustomerFactory, PartnerFactory
-
-from .helpers import PNG, approved_claim, claim_for
+from tests.helpers.files import PNG
 
 QUEUE = reverse("challenges:staff-queue")
 

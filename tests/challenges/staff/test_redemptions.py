@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from challenges.models import Redemption
-
-from .helpers import approved_claim, english, messages_of
+from tests.challenges.helpers import approved_claim
+from tests.helpers.pages import english, messages_of
 
 REDEMPTIONS = reverse("challenges:staff-redemptions")
 

@@ -4,9 +4,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from challenges.models import Claim, ClaimTransition, LedgerEntry
+from tests.challenges.helpers import approved_claim, claim_for, points_of
 from tests.factories import EndCustomerFactory
-
-from .helpers import PNG, approved_claim, claim_for, english, messages_of, points_of
+from tests.helpers.files import PNG
+from tests.helpers.pages import english, messages_of
 
 
 def url_of(claim):

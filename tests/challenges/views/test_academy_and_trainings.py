@@ -9,8 +9,7 @@ from challenges.services.academy import academy_attendance_record
 from challenges.services.claims import claim_approve
 from challenges.services.redemptions import redemption_decide
 from tests.factories import ClaimFactory
-
-from .conftest import messages_of
+from tests.helpers.pages import messages_of
 
 pytestmark = pytest.mark.django_db
 

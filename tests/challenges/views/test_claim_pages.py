@@ -11,8 +11,8 @@ from challenges.models import Challenge, Claim, ClaimTransition
 from challenges.services.claims import claim_approve, claim_ask, claim_reject
 from tests.conftest import client_for
 from tests.factories import ClaimFactory
-
-from .conftest import EXE, PDF, PNG, english, messages_of
+from tests.helpers.files import EXE, PDF, PNG
+from tests.helpers.pages import english, messages_of
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from challenges.evidence import MAX_EVIDENCE_BYTES, evidence_validate
 from challenges.models import Claim, ClaimTransition
+from tests.challenges.helpers import stored_files
 from tests.factories import ClaimFactory
-
-from .conftest import ELF, EXE, JPEG, PDF, PNG, stored_files
+from tests.helpers.files import ELF, EXE, JPEG, PDF, PNG
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,7 @@ from challenges.models import Challenge, Claim, LedgerEntry
 from challenges.services.claims import claim_approve, claim_revoke
 from tests.conftest import client_for
 from tests.factories import ClaimFactory
-
-from .conftest import english
+from tests.helpers.pages import english
 
 pytestmark = pytest.mark.django_db
 
