@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from credits.einvoice import cii_xml
 from credits.einvoice_pdf import facturx_pdf
-from tests.credits.test_einvoice import note, position
+from tests.credits.helpers.einvoice import note, position
 
 HTML = "<html lang='de'><body><h1>Gutschrift GS-2025-00001</h1><p>1.234,56 €</p></body></html>"
 

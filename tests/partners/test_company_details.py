@@ -11,8 +11,7 @@ from partners.models import Partner
 from partners.vat import VatIdError, vat_id_clean
 from tests.conftest import client_for
 from tests.factories import SeasonFactory, UserFactory
-from tests.partners.test_import_partners import run
-from tests.partners.test_registration import FORM
+from tests.partners.helpers import FORM, run
 
 VALID_DE = "DE136695976"  # a real check digit (ISO 7064 MOD 11,10)
 DETAILS = {

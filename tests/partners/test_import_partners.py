@@ -4,6 +4,7 @@ from django.core.management import CommandError, call_command
 from partners.models import Partner
 from seasons.models import League
 from tests.factories import PartnerFactory
+from tests.partners.helpers import run
 
 GOOD = (
     "partner_id,name,customer_number,league,contact_email\n"
@@ -11,16 +12,6 @@ GOOD = (
     "2345678,Beta Cloud AG,DE10002,Profi-Liga,b@beta.example\n"
     "3456789,Gamma IT KG,DE10003,Einsteiger-Liga,c@gamma.example\n"
 )
-
-
-def run(tmp_path, text, name="partners.csv", encoding="utf-8"):
-    path = tmp_path / name
-    path.write_bytes(text.encode(encoding) if isinstance(text, str) else text)
-    from io import StringIO
-
-    out, err = StringIO(), StringIO()
-    call_command("import_partners", str(path), stdout=out, stderr=err)
-    return out.getvalue(), err.getvalue()
 
 
 def snapshot(season):

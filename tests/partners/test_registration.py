@@ -8,22 +8,7 @@ from partners.models import Membership, Partner
 from partners.services import RegistrationData, partner_register
 from tests.conftest import client_for
 from tests.factories import PartnerFactory, SeasonFactory, UserFactory, past_season
-
-FORM = {
-    "name": "Delta IT GmbH",
-    "customer_number": "DE55555",
-    "partner_id": "6123456",
-    "street": "Ludwigstraße 5",
-    "postal_code": "80539",
-    "city": "München",
-    "country": "de",
-    "contact_name": "Dora Delta",
-    "contact_email": "dora@delta.example",
-    "contact_phone": "+49 89 123",
-    "employer_approval": "on",
-    "terms_accepted": "on",
-    "privacy_accepted": "on",
-}
+from tests.partners.helpers import FORM
 
 
 @pytest.mark.django_db
