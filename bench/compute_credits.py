@@ -34,10 +34,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import database_url, portal_env  # noqa: E402
 
 SEASON_SLUG = "2024-25"
 BARE_AGGREGATE = """
@@ -66,25 +67,6 @@ def parse_args():
     return parser.parse_args()
 
 
-def database_url(base: str, name: str) -> str:
-    return urlunsplit(urlsplit(base)._replace(path=f"/{name}"))
-
-
-def portal_env(url: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DEBUG")}
-    env.update(
-        DATABASE_URL=url,
-        # The production settings, as the image runs them, but over plain HTTP on 127.0.0.1.
-        DJANGO_ENV="production",
-        SECURE_SSL_REDIRECT="0",
-        SECRET_KEY="bench-only-secret-key",
-        ALLOWED_HOSTS="127.0.0.1",
-        DJANGO_SETTINGS_MODULE="config.settings",
-        CELERY_EAGER="1",
-    )
-    return env
-
-
 # --- Building the data ---------------------------------------------------------------------------
 
 
@@ -110,7 +92,7 @@ def build(base_url: str, name: str, partners: int, customers: int, rows: int, re
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "-v", "0"],
         cwd=ROOT,
-        env=portal_env(url),
+        env=portal_env(url, CELERY_EAGER="1"),
         check=True,
     )
     started = time.perf_counter()
@@ -129,10 +111,10 @@ def build(base_url: str, name: str, partners: int, customers: int, rows: int, re
         conn.execute(
             """
             INSERT INTO partners_partner (status, name, customer_number, partner_id, street,
-                postal_code, city, country, contact_name, contact_email, contact_phone,
+                postal_code, city, country, vat_id, contact_name, contact_email, contact_phone,
                 pseudonym_number, created_at, decision_reason, league_id, season_id)
             SELECT 'approved', 'Bench Reseller ' || i || ' GmbH', 'DE' || (300000 + i),
-                   (7000000 + i)::text, '', '', '', 'DE', '', '', '', i, now(), '', %s, %s
+                   (7000000 + i)::text, '', '', '', 'DE', '', '', '', '', i, now(), '', %s, %s
             FROM generate_series(1, %s) i ORDER BY i
             """,
             [league, season, partners],
@@ -336,7 +318,12 @@ def measure(explain: bool) -> dict:
 def run_measure(url: str, explain: bool) -> dict:
     args = [sys.executable, __file__, "--measure"] + (["--explain"] if explain else [])
     proc = subprocess.run(
-        args, cwd=ROOT, env=portal_env(url), check=True, capture_output=True, text=True
+        args,
+        cwd=ROOT,
+        env=portal_env(url, CELERY_EAGER="1"),
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return json.loads(proc.stdout.strip().splitlines()[-1])
 

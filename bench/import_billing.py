@@ -34,10 +34,11 @@ import time
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import database_url, portal_env  # noqa: E402
 
 MONTH = date(2024, 10, 1)
 DAYS = 31
@@ -67,11 +68,6 @@ def parse_args():
     return parser.parse_args()
 
 
-def database_url(base: str, name: str) -> str:
-    parts = urlsplit(base)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
 def psql(url: str, *args: str, capture=False) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["psql", url, "-v", "ON_ERROR_STOP=1", "-q", *args],
@@ -82,21 +78,6 @@ def psql(url: str, *args: str, capture=False) -> subprocess.CompletedProcess:
     )
 
 
-def portal_env(url: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DEBUG")}
-    env.update(
-        DATABASE_URL=url,
-        # The production settings, as the image runs them, but over plain HTTP on 127.0.0.1.
-        DJANGO_ENV="production",
-        SECURE_SSL_REDIRECT="0",
-        SECRET_KEY="bench-only-secret-key",
-        ALLOWED_HOSTS="127.0.0.1",
-        LOG_LEVEL="INFO",
-        MEDIA_ROOT=str(Path(os.environ.get("TMPDIR", "/tmp")) / "league-bench-media"),
-    )
-    return env
-
-
 def create_database(base_url: str, name: str) -> str:
     admin = database_url(base_url, "postgres")
     psql(admin, "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
@@ -105,7 +86,7 @@ def create_database(base_url: str, name: str) -> str:
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "-v", "0"],
         cwd=ROOT,
-        env=portal_env(url),
+        env=portal_env(url, LOG_LEVEL="INFO"),
         check=True,
     )
     return url
@@ -129,7 +110,7 @@ Partner.objects.bulk_create(
 )
 print(Partner.objects.filter(season=season, status="approved").count())
 """
-    env = {**portal_env(url), "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env = portal_env(url, LOG_LEVEL="INFO")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True)
     return [str(7_000_000 + i) for i in range(partners)]
 
@@ -221,7 +202,7 @@ def generate(path: Path, rows: int, league_ids: list[str], seed: int) -> None:
 
 def measure_import(url: str, path: Path) -> tuple[float, int, str]:
     """The import in a child process; its peak RSS from wait4(), its wall time."""
-    env = portal_env(url)
+    env = portal_env(url, LOG_LEVEL="INFO")
     cmd = [sys.executable, "manage.py", "import_billing", str(path), "--no-compute"]
     started = time.perf_counter()
     proc = subprocess.Popen(

@@ -57,6 +57,8 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import database_url, portal_env  # noqa: E402
+
 SEASON_SLUG = "2024-25"
 SEASON_START = datetime(2024, 9, 1, 7, 0, tzinfo=UTC)
 SEASON_END = datetime(2025, 5, 31, 20, 0, tzinfo=UTC)
@@ -129,36 +131,23 @@ def parse_args():
     return parser.parse_args()
 
 
-def database_url(base: str, name: str) -> str:
-    return urlunsplit(urlsplit(base)._replace(path=f"/{name}"))
-
-
 def redis_url(base: str, db: int) -> str:
     return urlunsplit(urlsplit(base)._replace(path=f"/{db}"))
 
 
-def portal_env(url: str, redis_base: str, redis_db: int) -> dict:
-    drop = ("DEBUG", "REDIS_URL", "REDIS_CACHE_URL", "CACHE_KEY_PREFIX", "DJANGO_SETTINGS_MODULE")
-    env = {k: v for k, v in os.environ.items() if k not in drop}
-    env.update(
-        DATABASE_URL=url,
+def bench_env(url: str, redis_base: str, redis_db: int) -> dict:
+    return portal_env(
+        url,
         # One Redis database for everything: only the cache is used (no Celery task runs here).
         REDIS_URL=redis_url(redis_base, redis_db),
         REDIS_CACHE_URL=redis_url(redis_base, redis_db),
         CACHE_KEY_PREFIX=CACHE_KEY_PREFIX,
-        # The production settings, as the image runs them, but over plain HTTP on 127.0.0.1.
-        DJANGO_ENV="production",
-        SECURE_SSL_REDIRECT="0",
-        SECRET_KEY="bench-only-secret-key",
-        ALLOWED_HOSTS="127.0.0.1",
         DJANGO_SETTINGS_MODULE="bench.settings",
         LOG_LEVEL="WARNING",
-        MEDIA_ROOT=str(Path(tempfile.gettempdir()) / "league-bench-media"),
         # WhiteNoise warns once per process that STATIC_ROOT was never collected; no view here
         # serves static files, and its per-request lookup costs the same either way.
         PYTHONWARNINGS="ignore:No directory at:UserWarning",
     )
-    return env
 
 
 def create_database(base_url: str, name: str, env: dict) -> str:
@@ -210,7 +199,7 @@ def generate(partners: int, entries: int, challenges: dict, season_id: int, seed
                 "Berlin", "DE", f"Kontakt {pid}", f"kontakt{pid}@reseller{pid}.example",
                 "+49 30 1234567", pseudonyms[pid - 1], reviewed_at - timedelta(days=3), "",
                 league_of[pid - 1], season_id, reviewed_at, reviewed_at - timedelta(days=3),
-                reviewed_at - timedelta(days=3), reviewed_at - timedelta(days=3),
+                reviewed_at - timedelta(days=3), reviewed_at - timedelta(days=3), "",
             )
         )  # fmt: skip
 
@@ -358,7 +347,7 @@ def seed(url: str, partners: int, entries: int, seed_value: int) -> dict:
             "id, status, name, customer_number, partner_id, street, postal_code, city, country, "
             "contact_name, contact_email, contact_phone, pseudonym_number, created_at, "
             "decision_reason, league_id, season_id, reviewed_at, terms_accepted_at, "
-            "privacy_accepted_at, employer_approval_at",
+            "privacy_accepted_at, employer_approval_at, vat_id",
             partner_rows,
         ),
         "partners_endcustomer": (
@@ -609,7 +598,7 @@ def main():
     cache_redis.flushdb()
 
     print(f"database {args.database}: create, migrate ...", flush=True)
-    env = portal_env(database_url(base, args.database), args.redis_url, args.redis_db)
+    env = bench_env(database_url(base, args.database), args.redis_url, args.redis_db)
     url = create_database(base, args.database, env)
     os.environ.update(env)  # this process talks to the same database and cache as gunicorn
 
