@@ -90,6 +90,7 @@ EXAMPLES = {
     "staff/seasons/<int:pk>/copy/": lambda w: {"pk": w.season.pk},
     "staff/seasons/<int:pk>/activate/": lambda w: {"pk": w.season.pk},
     "staff/registrations/<int:pk>/": lambda w: {"pk": w.registration.pk},
+    "staff/registrations/<int:pk>/details/": lambda w: {"pk": w.registration.pk},
     "staff/claims/<int:pk>/": lambda w: {"pk": w.claim.pk},
     "staff/claims/<int:pk>/evidence/": lambda w: {"pk": w.claim.pk},
     "staff/billing/<int:pk>/": lambda w: {"pk": w.billing_import.pk},
