@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from core.errors import DomainError
 from credits.models import CreditNote, CreditNoteLine
-from credits.notes import credit_note_pdf_record, credit_notes_issue
+from credits.notes.issuing import credit_notes_issue
+from credits.notes.rendering import credit_note_pdf_record
 from tests.factories import CreditLineFactory, EndCustomerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,8 @@ from django.db.models import ProtectedError, Sum
 
 from core.errors import DomainError
 from credits.models import CreditLine, CreditNote, CreditNoteLine
-from credits.notes import credit_notes_issue, open_lines
+from credits.notes.issuing import credit_notes_issue
+from credits.notes.selectors import open_lines
 from partners.models import EndCustomer
 from tests.conftest import client_for
 from tests.factories import EndCustomerFactory, LeagueFactory, PartnerFactory, SeasonFactory

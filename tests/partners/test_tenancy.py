@@ -5,8 +5,6 @@ decorated with `partner_view(model=...)`, so a new partner-scoped URL is covered
 added (and fails here if nobody says how to make an object of its model for another company).
 """
 
-import itertools
-
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -15,6 +13,7 @@ from challenges.models import Claim
 from credits.models import CreditNote
 from partners.models import EndCustomer, Invitation, Membership
 from tests.conftest import client_for
+from tests.credits.test_notes import make_credit_note
 from tests.factories import (
     ClaimFactory,
     EndCustomerFactory,
@@ -35,20 +34,6 @@ def make_claim(partner):
         evidence=ContentFile(PNG, name="evidence.png"),
         evidence_name="evidence.png",
         evidence_type="image/png",
-    )
-
-
-_note_numbers = itertools.count(1)
-
-
-def make_credit_note(partner):
-    sequence = next(_note_numbers)
-    return CreditNote.objects.create(
-        season=partner.season,
-        partner=partner,
-        sequence=sequence,
-        number=f"GS-TEST-{sequence:05d}",
-        total_eur=0,
     )
 
 
