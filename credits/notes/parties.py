@@ -63,8 +63,8 @@ def seller_problems() -> list[str]:
             vat_id_clean(seller["vat_id"], seller.get("country", ""))
         except VatIdError as exc:
             problems.append(
-                _("The seller's VAT ID (SELLER_VAT_ID) is not valid: %(error)s")
-                % {"error": str(exc)}
+                _("The seller's VAT ID (SELLER_VAT_ID) is not valid: %(error)s.")
+                % {"error": str(exc).rstrip(".")}
             )
     return problems
 
@@ -109,7 +109,7 @@ def buyer_problems(partner: Partner) -> list[str]:
         except VatIdError as exc:
             problems.append(
                 _("the VAT ID %(vat_id)s is not valid: %(error)s")
-                % {"vat_id": partner.vat_id, "error": str(exc)}
+                % {"vat_id": partner.vat_id, "error": str(exc).rstrip(".")}
             )
     return problems
 
