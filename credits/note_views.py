@@ -91,8 +91,9 @@ def _issue(request, season: Season):
     except DomainError as exc:
         messages.error(request, str(exc))
         return
-    # The partners left out (no address, an invalid VAT ID) still have their lines open.
-    held_back = [row for row in open_totals(season=season) if row["blocked"]]
+    # A run for the season leaves out the partners whose details an e-invoice cannot take (one
+    # partner asked for and held back is refused above); their lines are still open.
+    held_back = [] if partner else [row for row in open_totals(season=season) if row["blocked"]]
     if not issued and not held_back:
         messages.info(request, _("Nothing to issue: every final credit line is on a note."))
         return

@@ -18,7 +18,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from .. import jobs
-from ..einvoice_pdf import facturx_pdf
 from ..models import CreditNote
 from .descriptions import PAYMENT_TERMS, description_parts, note_subject, rate_decimals
 
@@ -95,7 +94,11 @@ def credit_note_pdf_bytes(note: CreditNote) -> bytes:
     # A Gutschrift is a German document whatever the language of whoever triggered it.
     with translation.override("de"):
         html = render_to_string(TEMPLATE, note_context(note))
+    # WeasyPrint is imported when a PDF is made, not when a process starts (it takes a while,
+    # and parses its own stylesheet at import).
     if note.is_einvoice:
+        from ..einvoice_pdf import facturx_pdf
+
         return facturx_pdf(html, note.xml.encode("utf-8"), base_url="/", url_fetcher=_no_fetch)
     from weasyprint import HTML
 

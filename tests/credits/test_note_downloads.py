@@ -82,6 +82,7 @@ def test_the_partner_page_offers_pdf_and_xml_with_the_gross(note, alice):
     assert f"/company/credit-notes/{note.pk}/pdf/" in page
     assert f"/company/credit-notes/{note.pk}/xml/" in page
     assert "€1,234.56" in page and "€1,469.13" in page  # net and gross
+    assert "Every credit note is an e-invoice (ZUGFeRD/Factur-X, EN 16931)" in page
     assert "issued before e-invoicing" not in page
 
 
