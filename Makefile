@@ -11,7 +11,7 @@ PIP := $(PY) -m pip --disable-pip-version-check --no-input
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev run test lint messages clean distclean
+.PHONY: help install install-dev run test lint messages check-einvoice clean distclean
 
 help:
 	@echo "make install      create .venv and install requirements.txt"
@@ -20,6 +20,7 @@ help:
 	@echo "make test         run the test suite (PYTEST_ARGS=... to pass options)"
 	@echo "make lint         ruff check, ruff format --check, lint-imports (the layers)"
 	@echo "make messages     update and compile the German translations"
+	@echo "make check-einvoice FILE=GS-2025-00001.pdf  check e-invoices (PDF or XML): XSD and EN 16931 Schematron"
 	@echo "make clean        remove caches and collected static files (distclean: also .venv)"
 
 # The interpreter is an order-only prerequisite: the venv must exist first, but its mtime (that
@@ -84,6 +85,12 @@ lint: install-dev
 messages: install
 	$(PY) manage.py makemessages -l de --ignore=.venv --ignore=staticfiles --ignore=media
 	$(PY) manage.py compilemessages -l de --ignore=.venv --ignore=staticfiles --ignore=media
+
+# A credit note's e-invoice checked by hand, offline, as the tests check every note they issue
+# (FILE may name several files, in quotes). Exit status 1 on an XSD error or a fatal finding.
+check-einvoice: install-dev
+	@test -n "$(FILE)" || { echo "usage: make check-einvoice FILE=GS-2025-00001.pdf (a PDF or its XML)" >&2; exit 2; }
+	$(PY) manage.py check_einvoice $(FILE)
 
 clean:
 	rm -rf staticfiles .pytest_cache .ruff_cache .hypothesis test-results

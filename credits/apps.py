@@ -13,7 +13,8 @@ class CreditsConfig(AppConfig):
         from challenges.billing import register_first_usage_before
 
         # The tasks too: the services start them by name (credits.jobs).
-        from . import notes, signals, tasks  # noqa: F401
+        from . import signals, tasks  # noqa: F401
+        from .notes import guards  # noqa: F401
         from .selectors.usage import azure_first_usage_before
 
         register_first_usage_before(azure_first_usage_before)

@@ -32,7 +32,7 @@ from seasons.models import Season
 
 from .computation import SETTLED, kept_explanation, noted_lines, partner_status_code
 from .models import CreditLine, CreditNote
-from .notes import credit_notes_issue
+from .notes.issuing import credit_notes_issue
 
 
 def partner_disqualify(

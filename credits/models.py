@@ -265,7 +265,7 @@ class CreditLine(models.Model):
 
 NOTE_CHANGED = "An issued credit note cannot be changed; issue a correction instead."
 NOTE_DELETED = "An issued credit note cannot be deleted; issue a correction instead."
-# The one change of an issued note: its PDF, recorded once it is rendered (credits.notes).
+# The one change of an issued note: its PDF, recorded once it is rendered (credits.notes.rendering).
 NOTE_PDF_FIELDS = frozenset({"pdf", "pdf_rendered_at"})
 
 
@@ -300,6 +300,22 @@ class CreditNote(models.Model):
     corrects = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
     )
+    # What the note was issued with as an e-invoice (SPEC 5, issue 11), written in the INSERT that
+    # issues it and never afterwards (migration 0007's trigger compares the whole row): VAT once
+    # per note, the seller and the buyer as they were (`credits.einvoice.Party` as a dict), the
+    # months it covers and the CII XML. Empty on notes issued before e-invoicing.
+    vat_rate = models.DecimalField(
+        _("VAT rate (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    vat_eur = models.DecimalField(_("VAT"), max_digits=14, decimal_places=2, null=True, blank=True)
+    gross_eur = models.DecimalField(
+        _("gross total"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
+    seller = models.JSONField(default=dict, blank=True)
+    buyer = models.JSONField(default=dict, blank=True)
+    xml = models.TextField(blank=True, default="")
     pdf = models.FileField(upload_to="credit_notes/", blank=True)
     pdf_rendered_at = models.DateTimeField(null=True, blank=True)
 
@@ -312,10 +328,38 @@ class CreditNote(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["season", "sequence"], name="credit_note_sequence"),
             models.UniqueConstraint(fields=["season", "number"], name="credit_note_number"),
+            # An e-invoice has all its figures; a note from before e-invoicing has none of them.
+            models.CheckConstraint(
+                condition=Q(
+                    xml="",
+                    vat_rate__isnull=True,
+                    vat_eur__isnull=True,
+                    gross_eur__isnull=True,
+                    period_start__isnull=True,
+                    period_end__isnull=True,
+                )
+                | (
+                    ~Q(xml="")
+                    & Q(
+                        vat_rate__isnull=False,
+                        vat_eur__isnull=False,
+                        gross_eur__isnull=False,
+                        period_start__isnull=False,
+                        period_end__isnull=False,
+                    )
+                ),
+                name="credit_note_einvoice_complete",
+            ),
         ]
 
     def __str__(self):
         return self.number
+
+    @property
+    def is_einvoice(self) -> bool:
+        """False for the notes issued before e-invoicing: they keep their plain PDF. (Read from
+        the gross total, which the constraint above ties to the XML: lists defer the XML.)"""
+        return self.gross_eur is not None
 
 
 class CreditNoteLine(models.Model):

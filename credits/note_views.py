@@ -1,5 +1,6 @@
 """Credit notes: staff issue them and export them for Xvantage; staff and the partner download the
-PDF. Issuing goes through credits.notes; a DomainError becomes an error message."""
+PDF (the e-invoice) and its XML alone. Issuing goes through credits.notes.issuing; a DomainError
+becomes an error message."""
 
 import io
 from datetime import timedelta
@@ -21,9 +22,12 @@ from partners.models import Partner
 from partners.tenancy import get_for_partner, partner_view
 from seasons.models import Season
 
-from . import notes as note_services
 from .exports import credit_notes_write
 from .models import CreditLine, CreditNote
+from .notes.issuing import blocked_message, credit_notes_issue
+from .notes.parties import seller_problems
+from .notes.rendering import credit_note_render_enqueue
+from .notes.selectors import open_totals
 from .tables import IssuedNoteTable, ReadyTable
 
 PAGE_SIZE = 50
@@ -47,6 +51,18 @@ def _serve_pdf(request, note: CreditNote, back_url: str):
     return response
 
 
+def _serve_xml(note: CreditNote):
+    """The e-invoice's XML alone (XRechnung-compatible CII); a note issued before e-invoicing has
+    none: 404."""
+    if not note.xml:
+        raise Http404
+    response = HttpResponse(note.xml.encode("utf-8"), content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{note.number}.xml"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 # --- Partner -------------------------------------------------------------------------------------
 
 
@@ -57,6 +73,12 @@ def partner_note_pdf(request, membership, pk):
     return _serve_pdf(request, note, back_url=reverse("credits:partner-credits"))
 
 
+@partner_view(model=CreditNote)
+@require_GET
+def partner_note_xml(request, membership, pk):
+    return _serve_xml(get_for_partner(CreditNote, membership.partner, pk=pk))
+
+
 # --- Staff ---------------------------------------------------------------------------------------
 
 
@@ -65,24 +87,28 @@ def _issue(request, season: Season):
     if request.POST.get("partner"):
         partner = get_object_or_404(Partner, pk=_posted_pk(request, "partner"), season=season)
     try:
-        issued = note_services.credit_notes_issue(
-            season=season, issued_by=request.user, partner=partner
-        )
+        issued = credit_notes_issue(season=season, issued_by=request.user, partner=partner)
     except DomainError as exc:
         messages.error(request, str(exc))
         return
-    if not issued:
+    # A run for the season leaves out the partners whose details an e-invoice cannot take (one
+    # partner asked for and held back is refused above); their lines are still open.
+    held_back = [] if partner else [row for row in open_totals(season=season) if row["blocked"]]
+    if not issued and not held_back:
         messages.info(request, _("Nothing to issue: every final credit line is on a note."))
         return
-    messages.success(
-        request,
-        ngettext(
-            "Credit note %(numbers)s issued; its PDF is being generated.",
-            "%(count)s credit notes issued: %(numbers)s. Their PDFs are being generated.",
-            len(issued),
+    if issued:
+        messages.success(
+            request,
+            ngettext(
+                "Credit note %(numbers)s issued; its PDF is being generated.",
+                "%(count)s credit notes issued: %(numbers)s. Their PDFs are being generated.",
+                len(issued),
+            )
+            % {"count": number(len(issued)), "numbers": ", ".join(n.number for n in issued)},
         )
-        % {"count": number(len(issued)), "numbers": ", ".join(note.number for note in issued)},
-    )
+    for row in held_back:
+        messages.warning(request, blocked_message(row["partner"], row["blocked"]))
 
 
 def _render_again(request, season: Season):
@@ -90,7 +116,7 @@ def _render_again(request, season: Season):
     if note.pdf_rendered_at:
         messages.info(request, _("The PDF of %(number)s is ready.") % {"number": note.number})
         return
-    note_services.credit_note_render_enqueue(note_id=note.pk)
+    credit_note_render_enqueue(note_id=note.pk)
     messages.success(
         request, _("The PDF of %(number)s is being generated again.") % {"number": note.number}
     )
@@ -120,10 +146,11 @@ def staff_notes(request):
 
     context = {"season": season}
     if season is not None:
-        ready = note_services.open_totals(season=season)
+        ready = open_totals(season=season)
         notes = (
             CreditNote.objects.filter(season=season)
             .select_related("partner", "corrects", "issued_by")
+            .defer("xml", "corrects__xml")
             .order_by("-sequence")
         )
         issued = IssuedNoteTable(notes)
@@ -131,8 +158,11 @@ def staff_notes(request):
         context.update(
             ready=ready,
             ready_table=ReadyTable(ready),
-            ready_total=sum((row["total"] for row in ready), 0),
+            ready_total=sum((row["total"] for row in ready if not row["blocked"]), 0),
             ready_lines=sum(row["lines"] for row in ready),
+            issuable=[row for row in ready if not row["blocked"]],
+            blocked=[row for row in ready if row["blocked"]],
+            seller_problems=seller_problems(),
             provisional=CreditLine.objects.filter(
                 season=season, status=CreditLine.Status.PROVISIONAL
             ).count(),
@@ -163,3 +193,9 @@ def staff_notes_csv(request):
 def staff_note_pdf(request, pk):
     note = get_object_or_404(CreditNote, pk=pk)
     return _serve_pdf(request, note, back_url=reverse("credits:staff-notes"))
+
+
+@require_GET
+@staff_required
+def staff_note_xml(request, pk):
+    return _serve_xml(get_object_or_404(CreditNote, pk=pk))

@@ -3,7 +3,7 @@
 The exclusion is written by `challenges.services.exclusions.exclusion_create`, below this app;
 the credits follow it here, after the commit, so the exclusion never waits for a computation.
 Until that computation has run, the issue run already skips the excluded customer's lines that
-were never on a note (`credits.notes.open_lines`); lines on a note keep their noted amount
+were never on a note (`credits.notes.selectors.open_lines`); lines on a note keep their noted amount
 (SPEC 2).
 """
 

@@ -175,7 +175,13 @@ class PartnerCreditNoteTable(Table):
     number = tables.Column(verbose_name=_("Number"), attrs={"td": {"class": "mono"}})
     issued_at = tables.Column(verbose_name=_("Date"), attrs=NOWRAP)
     total_eur = EuroColumn(verbose_name=_("Net total"))
-    pdf = tables.Column(verbose_name=_("PDF"), accessor="number", empty_values=())
+    gross_eur = EuroColumn(verbose_name=_("Gross total"))
+    pdf = tables.TemplateColumn(
+        verbose_name=_("Download"),
+        template_name="credits/includes/note_downloads.html",
+        extra_context={"pdf_url": "credits:note-pdf", "xml_url": "credits:note-xml"},
+        empty_values=(),
+    )
 
     class Meta(Table.Meta):
         orderable = False
@@ -192,17 +198,11 @@ class PartnerCreditNoteTable(Table):
     def render_issued_at(self, value):
         return short_date(value)
 
-    def render_pdf(self, record):
-        return format_html(
-            '<a href="{}">{}</a>',
-            reverse("credits:note-pdf", kwargs={"pk": record.pk}),
-            _("Download %(number)s") % {"number": record.number},
-        )
-
 
 class ReadyTable(Table):
-    """Per partner, the final credit lines not yet (fully) on a note (`notes.open_totals`), each
-    with its "issue" button. All of them on one page: "issue all" covers every row."""
+    """Per partner, the final credit lines not yet (fully) on a note
+    (`notes.selectors.open_totals`), each with its "issue" button, or what keeps its notes from
+    being issued. All of them on one page: "issue all" covers every row that can be issued."""
 
     partner = tables.Column(verbose_name=_("Partner"))
     lines = NumberColumn(verbose_name=_("Lines"))
@@ -256,6 +256,7 @@ class IssuedNoteTable(Table):
         verbose_name=_("Date"), order_by=("issued_at", "sequence"), attrs=NOWRAP
     )
     total_eur = EuroColumn(verbose_name=_("Net total"), order_by=("total_eur", "sequence"))
+    gross_eur = EuroColumn(verbose_name=_("Gross total"), order_by=("gross_eur", "sequence"))
     corrects = tables.Column(
         verbose_name=_("Correction of"), orderable=False, empty_values=(), attrs=NOWRAP
     )

@@ -8,7 +8,7 @@ from seasons.models import Season
 from .billing_import.lease import billing_import_reap_expired
 from .billing_import.run import billing_import_run
 from .computation import credits_compute
-from .notes import credit_note_render
+from .notes.rendering import credit_note_render
 
 
 @shared_task(acks_late=True)

@@ -8,6 +8,7 @@ urlpatterns = [
     # Partner side.
     path("company/credits/", views.partner_credits, name="partner-credits"),
     path("company/credit-notes/<int:pk>/pdf/", note_views.partner_note_pdf, name="note-pdf"),
+    path("company/credit-notes/<int:pk>/xml/", note_views.partner_note_xml, name="note-xml"),
     # Staff: billing import and service groups.
     path("staff/billing/", import_views.billing, name="staff-billing"),
     path("staff/billing/<int:pk>/", import_views.billing_import, name="staff-billing-import"),
@@ -33,6 +34,7 @@ urlpatterns = [
     path("staff/credit-notes/", note_views.staff_notes, name="staff-notes"),
     path("staff/credit-notes/export.csv", note_views.staff_notes_csv, name="staff-notes-csv"),
     path("staff/credit-notes/<int:pk>/pdf/", note_views.staff_note_pdf, name="staff-note-pdf"),
+    path("staff/credit-notes/<int:pk>/xml/", note_views.staff_note_xml, name="staff-note-xml"),
     # Staff: disqualification (points revoked by challenges, money settled here).
     path(
         "staff/partners/<int:pk>/disqualify/",

@@ -8,10 +8,12 @@ import time
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.core.cache import cache
+from django.db import DatabaseError, transaction
 from django.test import Client
 
 from partners.models import Membership
 
+from . import einvoices
 from .factories import LeagueFactory, MembershipFactory, PartnerFactory, SeasonFactory, UserFactory
 
 PASSWORD = "correct-horse-battery"
@@ -29,6 +31,34 @@ def _fresh_cache():
     # With REDIS_URL the cache is shared between tests: start each one empty.
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _issued_notes_are_valid_einvoices(request):
+    """Every credit note a test issues passes the XSD and the EN 16931 Schematron (issue 11):
+    checked after the test, while its data is still there. (The test's database fixture is set
+    up first, so that it is torn down after this check.)"""
+    names = set(request.fixturenames)
+    if "transactional_db" in names:
+        request.getfixturevalue("transactional_db")
+    elif "db" in names:
+        request.getfixturevalue("db")
+    elif not request.node.get_closest_marker("django_db"):
+        yield
+        return
+    yield
+    try:
+        with transaction.atomic():
+            einvoices.validate_issued_notes()
+    except DatabaseError:
+        # The test left its transaction broken on purpose; it issued nothing after that.
+        return
+
+
+def pytest_terminal_summary(terminalreporter):
+    line = einvoices.summary()
+    if line:
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from challenges.services.exclusions import exclusion_create
 from config.celery import Task
 from credits.billing_import.upload import billing_import_create
 from credits.models import CreditNote
-from credits.notes import credit_notes_issue
+from credits.notes.issuing import credit_notes_issue
 from credits.services import service_group_set
 from partners.models import CustomerExclusion, OutboxEmail
 from partners.notifications import email_send

@@ -90,6 +90,27 @@ def test_operator_commands_run_with_no_environment(tmp_path):
         "partner_id,customer_tenant_id,kind,service_group,booking_month,credit_eur,status"
     )
 
+    # The demo's settled credits, issued as staff would: each note an e-invoice that validates.
+    issued = manage("issue_credit_notes", env=env)
+    ok(issued)
+    notes = issued.stdout.splitlines()
+    assert notes, issued.stderr
+    assert all(re.fullmatch(r"GS-\d{4}-\d{5} \d+ -?\d+\.\d{2}", line) for line in notes), notes
+    again = manage("issue_credit_notes", env=env)
+    ok(again)
+    assert again.stdout == "" and "nothing to issue" in again.stderr
+    csv_file, pdfs = tmp_path / "gutschriften.csv", tmp_path / "gutschriften"
+    ok(manage("export_credit_notes", "--output", str(csv_file), "--pdf-dir", str(pdfs), env=env))
+    assert (
+        csv_file.read_text(encoding="utf-8-sig")
+        .splitlines()[0]
+        .endswith(";net_eur;vat_eur;gross_eur")
+    )
+    files = sorted(pdfs.iterdir())
+    assert [path.stem for path in files] == sorted(line.split()[0] for line in notes)
+    checked = ok(manage("check_einvoice", *map(str, files), env=env))
+    assert checked.count(" 0 fatal, ") == len(notes), checked
+
 
 def test_production_refuses_to_start_without_a_secret_key():
     # An empty variable overrides the checkout's .env, as the image (which has no .env) would be.

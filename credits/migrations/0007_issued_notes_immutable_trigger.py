@@ -3,8 +3,8 @@ whoever writes: the ORM's querysets, save() and delete() refuse them already, th
 SQL, a shell and tools.
 
 The changes allowed on a note: its PDF recorded once (`pdf`, `pdf_rendered_at` while
-`pdf_rendered_at` is still empty: credits.notes.credit_note_pdf_record), and `issued_by_id` set to
-NULL, which is what deleting a user does (on_delete=SET_NULL). A note's lines allow no change.
+`pdf_rendered_at` is still empty: credits.notes.rendering.credit_note_pdf_record), and
+`issued_by_id` set to NULL, which is what deleting a user does (on_delete=SET_NULL). A note's lines allow no change.
 TRUNCATE (the test suite's flush) fires no row trigger. A future data migration that must correct
 notes disables the triggers for its own statement (ALTER TABLE ... DISABLE TRIGGER ...) and says
 why. SQLite has no such triggers; the ORM guard holds there.

@@ -92,7 +92,11 @@ def partner_cap_bars(partner) -> list[dict]:
 
 
 def partner_credit_notes(partner):
-    return CreditNote.objects.filter(partner=partner).order_by("-issued_at", "-sequence")
+    return (
+        CreditNote.objects.filter(partner=partner)
+        .defer("xml")  # the tables say whether there is one (`is_einvoice`), never show it
+        .order_by("-issued_at", "-sequence")
+    )
 
 
 @dataclass(frozen=True)

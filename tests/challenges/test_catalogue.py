@@ -16,8 +16,9 @@ from challenges.models import Challenge, Claim
 from challenges.selectors import partner_points
 from challenges.services.claims import ClaimData, claim_bulk_approve, claim_submit
 from core.errors import DomainError
-from credits import eligibility, notes
+from credits import eligibility
 from credits.models import ServiceGroup
+from credits.notes import descriptions
 from credits.selectors import claims as credit_claims
 from tests.conftest import client_for
 from tests.factories import EndCustomerFactory
@@ -73,7 +74,7 @@ def test_credits_take_their_groups_from_the_catalogue():
         "svc_analytics_ai": "analytics_ai",
         "svc_databases": "databases",
     }
-    assert notes.GROUP_NAMES["analytics_ai"] == "Analytics & AI"
+    assert descriptions.GROUP_NAMES["analytics_ai"] == "Analytics & AI"
     assert ServiceGroup.SECURITY == "security" and ServiceGroup.AVD == "avd"
     for language in ("de", "en"):
         with translation.override(language):

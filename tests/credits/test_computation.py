@@ -372,7 +372,7 @@ def test_running_twice_changes_nothing(season, alpha):
 def test_a_line_no_longer_eligible_is_deleted_or_kept_at_its_noted_amount_when_on_a_note(
     season, alpha, staff_user
 ):
-    from credits.notes import credit_notes_issue
+    from credits.notes.issuing import credit_notes_issue
 
     noted, free = str(uuid.uuid4()), str(uuid.uuid4())
     claims = {}

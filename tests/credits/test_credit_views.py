@@ -85,7 +85,7 @@ def test_the_caps_are_progress_bars(alice, company_a, lines):
 
 
 def test_the_partner_sees_its_credit_notes(alice, company_a, company_c, lines, staff_user):
-    from credits.notes import credit_notes_issue
+    from credits.notes.issuing import credit_notes_issue
 
     credit_notes_issue(season=company_a.season, issued_by=staff_user)
     mine = CreditNote.objects.get(partner=company_a)

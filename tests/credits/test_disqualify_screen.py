@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from challenges.models import Claim, LedgerEntry
 from credits.models import CreditLine, CreditNote
-from credits.notes import credit_notes_issue
+from credits.notes.issuing import credit_notes_issue
 from partners.models import Partner
 from tests.challenges.helpers import approved_claim, claim_for, points_of
 from tests.credits.helpers.notes import credit_line

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from credits.models import CreditLine
-from credits.notes import credit_notes_issue
+from credits.notes.issuing import credit_notes_issue
 from seasons.models import Season
 from tests.credits.helpers.notes import change_credit, credit_line
 from tests.factories import LeagueFactory, PartnerFactory, SeasonFactory
@@ -106,9 +106,13 @@ def test_notes_csv_for_xvantage(staff_client, season, leagues, staff_user):
     assert body.startswith(b"\xef\xbb\xbf")  # BOM: German Excel reads UTF-8
     day = f"{timezone.localdate():%d.%m.%Y}"
     assert body.decode("utf-8-sig").split("\r\n") == [
-        "number;date;partner_id;customer_number;partner_name;amount_eur;corrects",
-        # A name Excel would run as a formula is defused.
-        f"{original.number};{day};4711;DE-0815;'=Müller & Söhne GmbH;1234,56;",
-        f"{correction.number};{day};4711;DE-0815;'=Müller & Söhne GmbH;-234,56;{original.number}",
+        # The columns before e-invoicing first, then net, VAT and gross (issue 11).
+        "number;date;partner_id;customer_number;partner_name;amount_eur;corrects;"
+        "net_eur;vat_eur;gross_eur",
+        # A name Excel would run as a formula is defused. VAT 19 % once per note, half-up.
+        f"{original.number};{day};4711;DE-0815;'=Müller & Söhne GmbH;1234,56;;"
+        "1234,56;234,57;1469,13",
+        f"{correction.number};{day};4711;DE-0815;'=Müller & Söhne GmbH;-234,56;{original.number};"
+        "-234,56;-44,57;-279,13",
         "",
     ]

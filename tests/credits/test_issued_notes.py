@@ -25,7 +25,7 @@ from core.errors import DomainError
 from credits.computation import credits_compute
 from credits.disqualification import partner_disqualify
 from credits.models import CreditLine, CreditNote, UsageRow
-from credits.notes import credit_notes_issue
+from credits.notes.issuing import credit_notes_issue
 from credits.selectors.explanations import line_explanation
 from partners.models import CustomerExclusion, EndCustomer, Partner
 from partners.services import partner_withdraw

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from core.errors import DomainError
 from credits.models import CreditNote, CreditNoteLine
-from credits.notes import credit_note_pdf_record, credit_notes_issue
+from credits.notes.issuing import credit_notes_issue
+from credits.notes.rendering import credit_note_pdf_record
 from tests.factories import CreditLineFactory, EndCustomerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +113,46 @@ def test_deleting_the_issuer_keeps_the_note_without_the_issuer(note):
     note.issued_by.delete()
     note = CreditNote.objects.get(pk=note.pk)
     assert note.issued_by is None and as_issued(note)
+
+
+def test_what_a_note_was_issued_with_is_refused_change_like_its_amount(note):
+    """Issue 11: VAT, gross, the parties, the period and the XML were written in the INSERT and
+    are as immutable as the net (the model, its queryset and the trigger)."""
+    issued = CreditNote.objects.values("vat_eur", "gross_eur", "buyer", "seller", "xml").get(
+        pk=note.pk
+    )
+    for field, value in (
+        ("vat_eur", Decimal("0.00")),
+        ("gross_eur", Decimal("10.00")),
+        ("vat_rate", Decimal("7")),
+        ("buyer", {"name": "Someone else"}),
+        ("seller", {}),
+        ("xml", ""),
+    ):
+        with pytest.raises(DomainError, match="cannot be changed"):
+            CreditNote.objects.filter(pk=note.pk).update(**{field: value})
+        setattr(note, field, value)
+        with pytest.raises(DomainError, match="cannot be changed"):
+            note.save()
+    assert (
+        CreditNote.objects.values("vat_eur", "gross_eur", "buyer", "seller", "xml").get(pk=note.pk)
+        == issued
+    )
+
+
+@postgres_only
+def test_the_database_refuses_changes_to_the_e_invoice_by_raw_sql(note):
+    notes = CreditNote._meta.db_table
+    xml = CreditNote.objects.values_list("xml", flat=True).get(pk=note.pk)
+    statements = [
+        f"UPDATE {notes} SET xml = '' WHERE id = %s",
+        f"UPDATE {notes} SET vat_eur = 0, gross_eur = total_eur WHERE id = %s",
+        f'UPDATE {notes} SET buyer = \'{{"name": "Other GmbH"}}\'::jsonb WHERE id = %s',
+        f"UPDATE {notes} SET period_end = period_end + 31 WHERE id = %s",
+    ]
+    with connection.cursor() as cursor:
+        for sql in statements:
+            with pytest.raises(IntegrityError, match="cannot be changed"), transaction.atomic():
+                cursor.execute(sql, [note.pk])
+    assert CreditNote.objects.values_list("xml", flat=True).get(pk=note.pk) == xml
+    assert as_issued(note)

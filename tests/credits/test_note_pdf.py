@@ -11,11 +11,11 @@ from django.utils import translation
 from PIL import Image
 
 from credits.models import CreditLine
-from credits.notes import (
+from credits.notes.issuing import credit_notes_issue
+from credits.notes.rendering import (
     credit_note_pdf_bytes,
     credit_note_pdf_record,
     credit_note_render,
-    credit_notes_issue,
 )
 from tests.conftest import client_for
 from tests.credits.helpers.notes import change_credit, credit_line
@@ -85,12 +85,20 @@ def test_the_pdf_is_a_german_gutschrift_with_number_and_total(demo_note, company
     text = pdf_text(path)
     # German though the issuing request was in English.
     assert f"Gutschrift {demo_note.number}" in text
-    assert "Gutschriftsbetrag netto" in text and "1.234,56 €" in text
-    assert "Die Gutschrift wird in Xvantage verbucht." in text
+    flat = " ".join(text.split())
+    # Net, VAT (once on the net, category S) and gross (SPEC 5).
+    assert "Gutschriftsbetrag netto 1.234,56 €" in flat
+    assert "zzgl. USt 19 % (Kategorie S) 234,57 €" in flat
+    assert "Gutschriftsbetrag brutto 1.469,13 €" in flat
+    assert "Der Betrag wird Ihrem Xvantage-Konto gutgeschrieben." in text
+    # The seller with VAT ID and register, the buyer with its address; the billing period.
     assert "Ingram Micro Distribution GmbH" in text and "Heisenbergbogen 3" in text
     assert "85609 Dornach" in text
+    assert "USt-IdNr. DE136695976 · Amtsgericht München, HRB 000000 (Demo)" in text
     assert company_a.name in text and company_a.customer_number in text
-    assert f"{company_a.postal_code} {company_a.city}" in text
+    assert f"{company_a.street}" in text and f"{company_a.postal_code} {company_a.city}" in text
+    start, end = demo_note.period_start, demo_note.period_end
+    assert f"Leistungszeitraum {start:%d.%m.%Y} – {end:%d.%m.%Y}" in flat
     assert f"{demo_note.issued_at.astimezone():%d.%m.%Y}" in text
     assert "Neuer Endkunde Bäckerei Müller GmbH" in text
     assert "Neuer Workload Security bei Bestandskunde" in text

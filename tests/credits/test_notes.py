@@ -9,13 +9,12 @@ from django.db.models import ProtectedError, Sum
 
 from core.errors import DomainError
 from credits.models import CreditLine, CreditNote, CreditNoteLine
-from credits.notes import credit_notes_issue, open_lines
+from credits.notes.issuing import credit_notes_issue
+from credits.notes.selectors import open_lines
 from tests.conftest import client_for
-from tests.credits.helpers.notes import change_credit, credit_line
+from tests.credits.helpers.notes import NOTES, change_credit, credit_line
 from tests.factories import LeagueFactory, PartnerFactory, SeasonFactory
 from tests.helpers.concurrency import at_once
-
-NOTES = "/staff/credit-notes/"
 
 
 def prefix(season) -> str:

@@ -24,7 +24,7 @@ from challenges.models import Redemption
 from challenges.services.claims import claim_approve
 from credits.computation import credits_compute
 from credits.models import BillingImport, CreditNote
-from credits.notes import credit_notes_issue
+from credits.notes.issuing import credit_notes_issue
 from partners.notifications import email_send
 from tests.conftest import client_for
 from tests.credits.helpers.billing_files import csv_text, import_bytes, line

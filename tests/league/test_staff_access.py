@@ -100,6 +100,7 @@ EXAMPLES = {
         "tenant_id": w.note.lines.get().credit_line.customer_tenant_id
     },
     "staff/credit-notes/<int:pk>/pdf/": lambda w: {"pk": w.note.pk},
+    "staff/credit-notes/<int:pk>/xml/": lambda w: {"pk": w.note.pk},
     "staff/partners/<int:pk>/disqualify/": lambda w: {"pk": w.partner.pk},
     "admin/r/<path:content_type_id>/<path:object_id>/": lambda w: {
         "content_type_id": ContentType.objects.get_for_model(Partner).pk,

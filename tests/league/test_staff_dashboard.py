@@ -13,7 +13,7 @@ from django.utils import timezone
 from challenges.models import Claim
 from challenges.services.claims import claim_approve, claim_revoke
 from credits.models import CreditLine
-from credits.notes import credit_notes_issue
+from credits.notes.issuing import credit_notes_issue
 from league.charts import month_starts
 from partners.models import Partner
 from tests.conftest import client_for

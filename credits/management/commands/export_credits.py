@@ -1,28 +1,10 @@
-import os
-import sys
-import tempfile
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from credits.exports import credit_lines_write
+from credits.management.output import write_file, write_stdout
 from seasons.models import Season
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-class _Stdout:
-    """csv.writer's target on the command's stdout, without the line ending Django adds."""
-
-    def __init__(self, wrapper):
-        self.wrapper = wrapper
-
-    def write(self, text: str) -> None:
-        self.wrapper.write(text, ending="")
 
 
 class Command(BaseCommand):
@@ -40,31 +22,11 @@ class Command(BaseCommand):
         if season is None:
             raise CommandError("there is no season")
         if output is None:
-            try:
-                credit_lines_write(season=season, out=_Stdout(self.stdout))
-                self.stdout.flush()
-            except BrokenPipeError:
-                # The reader went away (`| head`): stop quietly, as the Python docs advise.
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-                sys.exit(1)
+            write_stdout(self.stdout, lambda out: credit_lines_write(season=season, out=out))
             return
-        directory = output.resolve().parent
-        if not directory.is_dir():
-            raise CommandError(f"cannot write {output}: no directory {directory}")
-        # Written next to the target and renamed, so a reader never sees half a file.
-        try:
-            handle, temporary = tempfile.mkstemp(dir=directory, prefix=".export_credits-")
-        except OSError as exc:
-            raise CommandError(f"cannot write {output}: {exc.strerror}") from exc
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-                rows = credit_lines_write(season=season, out=out)
-            os.chmod(temporary, 0o666 & ~_umask())  # as a plain open() would have made it
-            os.replace(temporary, output)
-        except OSError as exc:
-            Path(temporary).unlink(missing_ok=True)
-            raise CommandError(f"cannot write {output}: {exc.strerror}") from exc
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        rows = write_file(
+            output,
+            lambda out: credit_lines_write(season=season, out=out),
+            prefix="export_credits",
+        )
         self.stdout.write(f"{rows} credit lines of {season.name} written to {output}")

@@ -4,9 +4,11 @@ import uuid
 from decimal import Decimal
 
 from credits.models import CreditLine, CreditNote
-from credits.notes import credit_notes_issue
+from credits.notes.issuing import credit_notes_issue
 from partners.models import EndCustomer
 from tests.factories import EndCustomerFactory
+
+NOTES = "/staff/credit-notes/"
 
 
 def credit_line(
@@ -65,3 +67,23 @@ def change_credit(line: CreditLine, credit: str, **fields) -> None:
     CreditLine.objects.filter(pk=line.pk).update(
         credit_eur=Decimal(credit), consumption_eur=Decimal(credit), **fields
     )
+
+
+def legacy_note(partner, amount="10.00") -> CreditNote:
+    """A note as issue 10 issued it: net only, no parties, no XML."""
+    line = credit_line(partner, amount)
+    sequence = CreditNote.objects.filter(season=partner.season).count() + 1
+    note = CreditNote.objects.create(
+        season=partner.season,
+        partner=partner,
+        sequence=sequence,
+        number=f"GS-{partner.season.end_date.year}-{sequence:05d}",
+        total_eur=Decimal(amount),
+    )
+    note.lines.create(
+        credit_line=line,
+        amount_eur=Decimal(amount),
+        consumption_eur=Decimal(amount),
+        description="Alt",
+    )
+    return note
